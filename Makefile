@@ -1,0 +1,49 @@
+# `make run` serves the app on SQLite; `make test` runs the whole suite. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
+export FLASK_APP := app
+
+.PHONY: run test setup setup-dev translations chromium messages bench
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo "Roadshow on http://127.0.0.1:$(PORT)/  (demo sign-in: organiser@example.com / roadshow-organiser)"
+	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup-dev chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.requirements translations
+setup-dev: setup $(VENV)/.requirements-dev
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); scripts/apt-install python3-venv && $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(PIP) -r requirements-dev.txt
+	@touch $@
+
+# Catalogues are compiled here, never committed as binaries.
+translations: $(VENV)/.requirements
+	@$(BIN)/pybabel compile -q -d roadshow/translations
+
+chromium:
+	@[ -x /usr/bin/chromium ] || scripts/apt-install chromium
+
+# Extract strings and merge them into the catalogues (then translate the new msgids in the .po files).
+messages: setup
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Roadshow -o roadshow/translations/messages.pot .
+	$(BIN)/pybabel update -q -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching
+
+bench: setup-dev
+	$(BIN)/python -m benchmarks

@@ -1,0 +1,191 @@
+"""Roadshow: investment-promotion events, end to end."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets readers work while one request writes; foreign keys are off by default in SQLite.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config_module.load(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    _init_login(app)
+    _init_i18n(app)
+    limiter.init_app(app)
+
+    from . import api, web  # noqa: F401
+    from .web import auth, console
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
+    api.spec.app = app  # spectree reads the routes from the app; the document is served by api.bp
+
+    _init_errors(app)
+    _init_headers(app)
+    _init_templates(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _init_i18n(app: Flask) -> None:
+    from .i18n import remember_choice, select_locale
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "roadshow" / "translations"))
+    app.after_request(remember_choice)
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _init_errors(app: Flask) -> None:
+    from .api import RequestInvalid, problems
+    from .services.errors import DomainError
+
+    def page(status: int, message: str):
+        return render_template("errors/error.html", status=status, message=message), status
+
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        401: lambda: _("Please sign in first."),
+        403: lambda: _("Your role does not allow you to open this page."),
+        404: lambda: _("This page does not exist."),
+        405: lambda: _("This page does not accept that action."),
+        410: lambda: _("This is no longer available."),
+        413: lambda: _("The upload is larger than allowed."),
+        429: lambda: _("Too many attempts. Please wait a minute and try again."),
+        500: lambda: _("Something went wrong on our side. Please try again later."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_problem():
+            return problems.from_http_exception(exc)
+        status = exc.code or 500
+        return page(status, messages.get(status, messages[400])())
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if _wants_problem():
+            return problems.problem(400, exc.description)
+        return page(400, _("The form has expired. Please go back, reload the page and try again."))
+
+    @app.errorhandler(RequestInvalid)
+    def invalid_request(exc: RequestInvalid):
+        return problems.problem(422, _("Some fields are invalid."), errors=exc.errors)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        if _wants_problem():
+            return problems.from_domain_error(exc)
+        return page(exc.status, exc.detail)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_problem():
+            return problems.problem(500)
+        return page(500, messages[500]())
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; media-src 'self'; worker-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _init_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def _init_templates(app: Flask) -> None:
+    from zoneinfo import ZoneInfo
+
+    from flask_babel import get_locale
+
+    from . import labels
+    from .permissions import P, can
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "can": can,
+            "P": P,
+            "current_locale": "en" if get_locale() is not None and get_locale().language == "en" else "zh_CN",
+            "stage_label": lambda stage: labels.STAGE[stage],
+            "event_status_label": lambda status: labels.EVENT_STATUS[status],
+            "org_kind_label": lambda kind: labels.ORG_KIND[kind],
+        }
+
+    @app.template_filter("in_zone")
+    def in_zone(value, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M"):
+        """An instant shown in the event's own time zone."""
+        return value.astimezone(ZoneInfo(zone)).strftime(fmt) if value else ""
+
+    app.add_template_filter(labels.wan, "wan")
+    app.add_template_filter(labels.yi, "yi")

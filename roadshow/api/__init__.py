@@ -1,0 +1,100 @@
+"""The JSON API, version 1: bearer tokens, problem+json, an OpenAPI 3.1 document
+generated from the same pydantic models that validate the requests."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, g, request
+from spectree import SecurityScheme, SpecTree
+from spectree.models import SecureType, SecuritySchemeData
+
+from ..services import users as user_service
+from .problems import validation_errors
+from .schemas import Problem
+
+
+class RequestInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("request validation failed")
+        self.errors = errors
+
+
+def _before_validation(req, resp, req_validation_error, instance, model_adapter):
+    if req_validation_error is not None:
+        raise RequestInvalid(validation_errors(model_adapter.validation_errors(req_validation_error)))
+
+
+def _schema_name(name: str) -> str:
+    # OpenAPI component names allow only [A-Za-z0-9._-]: Page[UserOut] → Page_UserOut
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+
+
+spec = SpecTree(
+    "flask",
+    title="Roadshow API",
+    version="1",
+    description="Invitations, registration, check-in, calendar and the investment pipeline.",
+    openapi_version="3.1.0",
+    mode="strict",
+    # Spectree leaves out every route under its own doc path, so that path is not /api/v1;
+    # the document is served by `openapi_document` below and no doc pages are registered.
+    path="_spectree",
+    page_templates={},
+    annotations=True,
+    before=_before_validation,
+    validation_error_model=Problem,
+    naming_strategy=lambda model: _schema_name(model.__name__),
+    nested_naming_strategy=lambda parent, child: _schema_name(child),
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
+    security={"bearer": []},
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Endpoints reachable without a token (API.md: /auth/token and /public/...).
+PUBLIC_ENDPOINTS: set[str] = set()
+# Endpoints that take a multipart upload instead of JSON.
+MULTIPART_ENDPOINTS: set[str] = set()
+
+
+def public(view):
+    PUBLIC_ENDPOINTS.add(f"api.{view.__name__}")
+    return view
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+@bp.before_request
+def _check_body_and_token():
+    if request.method in {"POST", "PUT", "PATCH"} and _has_body():
+        mimetype = request.mimetype or ""
+        if request.endpoint in MULTIPART_ENDPOINTS:
+            if mimetype != "multipart/form-data":
+                abort(415)
+        elif mimetype != "application/json" and not mimetype.endswith("+json"):
+            abort(415)
+        else:
+            request.get_json()  # a malformed body raises BadRequest → 400 problem
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401)
+    record = user_service.resolve_token(token.strip())
+    if record is None:
+        abort(401)
+    g.api_token = record
+    g.api_user = record.user
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    """The OpenAPI 3.1 document, generated from the schemas that validate the requests."""
+    return spec.spec
+
+
+from . import auth, users  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,65 @@
+"""Bearer tokens: issue, inspect, revoke."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, g
+from pydantic import BaseModel, Field
+from spectree import Response
+
+from ..extensions import db, limiter
+from ..services import users as user_service
+from . import bp, public, spec
+from .schemas import Problem
+
+
+class TokenRequest(BaseModel):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: str
+    expires_at: datetime
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+
+
+def _auth_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@bp.post("/auth/token")
+@limiter.limit(_auth_limit)
+@public
+@spec.validate(resp=Response(HTTP_201=TokenOut, HTTP_401=Problem, HTTP_429=Problem), tags=["auth"], security={})
+def issue_token(json: TokenRequest):
+    """Issue a bearer token for an email and password."""
+    user = user_service.authenticate(json.email, json.password)
+    ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
+    token, record = user_service.issue_token(user, ttl)
+    db.session.commit()
+    return TokenOut(token=token, role=user.role.value, expires_at=record.expires_at), 201
+
+
+@bp.delete("/auth/token")
+@spec.validate(resp=Response("HTTP_204", HTTP_401=Problem), tags=["auth"])
+def revoke_token():
+    """Revoke the token this request was made with."""
+    user_service.revoke_token(g.api_token, g.api_user)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/auth/me")
+@spec.validate(resp=Response(HTTP_200=MeOut, HTTP_401=Problem), tags=["auth"])
+def me():
+    """The user the token belongs to."""
+    user = g.api_user
+    return MeOut(id=user.id, email=user.email, name=user.name, role=user.role.value)

@@ -1,0 +1,60 @@
+"""`flask users ...`, `flask demo load`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+from .services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage users.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", required=True, help="admin, organiser, door or viewer.")
+@click.option("--name", default="", help="Display name.")
+def create_user(email: str, password: str, role: str, name: str) -> None:
+    """Create a user."""
+    from .services.users import create_user as create
+
+    try:
+        user = create(email, password, role, name=name)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        message = exc.detail
+        errors = getattr(exc, "errors", None)
+        if errors:
+            message = " ".join(m for msgs in errors.values() for m in msgs)
+        raise click.ClickException(message) from None
+    click.echo(f"created {user.email} ({user.role.value})")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List users."""
+    from sqlalchemy import select
+
+    from .models import User
+
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{'active' if user.active else 'disabled'}")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load the reference scenario (idempotent: a second run changes nothing)."""
+    from .services.demo import load
+
+    summary = load()
+    db.session.commit()
+    click.echo(summary)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

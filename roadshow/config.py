@@ -1,0 +1,86 @@
+"""Settings from the environment (API.md "Configuration").
+
+Nothing secret lives in the code: without ``SECRET_KEY`` a random key is generated
+once into the instance folder and reused from then on.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'roadshow.db'}"
+    # Accept the URLs hosting providers hand out and route them to psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(instance_path: str) -> dict:
+    ipath = Path(instance_path)
+    ipath.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get
+    max_upload_mb = int(env("MAX_UPLOAD_MB") or 5)
+    url = database_url(ipath)
+    engine_options: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Each request's transaction waits for the writer lock instead of failing at once.
+        engine_options = {"connect_args": {"timeout": 30}}
+    return {
+        "SECRET_KEY": _secret_key(ipath),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "roadshow@localhost",
+        "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
+        "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_UPLOAD_MB": max_upload_mb,
+        # JSON bodies and uploads share Werkzeug's limit; both answer 413 before reading.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "API_TOKEN_TTL_HOURS": int(env("API_TOKEN_TTL_HOURS") or 24 * 7),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_CN", "en"],
+        "PRIVACY_POLICY_VERSION": env("PRIVACY_POLICY_VERSION") or "2026-11",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

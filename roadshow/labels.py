@@ -1,0 +1,55 @@
+"""Translated names of the domain's enums, for pages, mails and exports."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from .models import EventStatus, OrgKind, Role, Stage
+
+STAGE = {
+    Stage.lead: _l("Lead"),
+    Stage.negotiating: _l("Negotiating"),
+    Stage.signed: _l("Signed"),
+    Stage.started: _l("Construction started"),
+    Stage.producing: _l("In production"),
+    Stage.dropped: _l("Dropped"),
+}
+
+EVENT_STATUS = {
+    EventStatus.draft: _l("Draft"),
+    EventStatus.published: _l("Published"),
+    EventStatus.cancelled: _l("Cancelled"),
+}
+
+ORG_KIND = {
+    OrgKind.enterprise: _l("Enterprise"),
+    OrgKind.fund: _l("Investment fund"),
+    OrgKind.bank: _l("Bank"),
+    OrgKind.incubator: _l("Incubator"),
+    OrgKind.ecommerce: _l("E-commerce"),
+    OrgKind.association: _l("Association"),
+    OrgKind.government: _l("Government"),
+    OrgKind.other: _l("Other"),
+}
+
+ROLE = {
+    Role.admin: _l("Administrator"),
+    Role.organiser: _l("Organiser"),
+    Role.door: _l("Door staff"),
+    Role.viewer: _l("Viewer"),
+}
+
+
+def wan(amount: Decimal | None) -> str:
+    """10000.5 → '10,000.50' (万元, two decimals, exact)."""
+    if amount is None:
+        return "—"
+    return f"{Decimal(amount).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def yi(amount: Decimal | None) -> str:
+    """万元 → 亿元 with two decimals: 380100 → '38.01'."""
+    if amount is None:
+        return "—"
+    return f"{(Decimal(amount) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"

@@ -1,0 +1,52 @@
+"""Events: roadshows, investment fairs, site visits."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Enum, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class EventStatus(str, enum.Enum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
+
+class RegistrationMode(str, enum.Enum):
+    invite = "invite"
+    open = "open"
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    venue: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int | None]
+    registration_mode: Mapped[RegistrationMode] = mapped_column(
+        Enum(RegistrationMode, native_enum=False, length=10), default=RegistrationMode.invite
+    )
+    approval_required: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[EventStatus] = mapped_column(
+        Enum(EventStatus, native_enum=False, length=10), default=EventStatus.draft, index=True
+    )
+    industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Grows with every change of a published field; calendars use it to replace old copies.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,48 @@
+"""Organisations: the enterprises, funds, banks and incubators a bureau invites."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class OrgKind(str, enum.Enum):
+    enterprise = "enterprise"
+    fund = "fund"
+    bank = "bank"
+    incubator = "incubator"
+    ecommerce = "ecommerce"
+    association = "association"
+    government = "government"
+    other = "other"
+
+
+class Industry(db.Model):
+    """The district's industry list (the industry teams, 产业专班)."""
+
+    __tablename__ = "industries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[OrgKind] = mapped_column(Enum(OrgKind, native_enum=False, length=20), index=True)
+    # Unique in the database; NULLs do not collide on either SQLite or PostgreSQL.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    province: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(String(50))
+    industry: Mapped[str | None] = mapped_column(String(50))
+    website: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

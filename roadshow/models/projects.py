@@ -1,0 +1,69 @@
+"""Projects in the district's investment pipeline, and their stage history."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .organisations import Organisation
+from .types import UTCDateTime, utcnow
+
+
+class Stage(str, enum.Enum):
+    lead = "lead"
+    negotiating = "negotiating"
+    signed = "signed"
+    started = "started"
+    producing = "producing"
+    dropped = "dropped"
+
+
+# The forward order; `dropped` may follow any stage.
+STAGE_ORDER = [Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage.producing]
+
+StageType = Enum(Stage, native_enum=False, length=20)
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    industry: Mapped[str | None] = mapped_column(String(50), index=True)
+    # 万元, exact.
+    amount_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    out_of_province: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[Stage] = mapped_column(StageType, default=Stage.lead, index=True)
+    team: Mapped[str | None] = mapped_column(String(50))
+    officer: Mapped[str | None] = mapped_column(String(100))
+    next_follow_up: Mapped[date | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    history: Mapped[list["StageChange"]] = relationship(
+        back_populates="project", order_by="StageChange.at, StageChange.id", cascade="all, delete-orphan"
+    )
+
+
+class StageChange(db.Model):
+    __tablename__ = "project_stage_changes"
+    __table_args__ = (Index("ix_project_stage_changes_to_at", "to_stage", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[Stage | None] = mapped_column(StageType)
+    to_stage: Mapped[Stage] = mapped_column(StageType)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="history")

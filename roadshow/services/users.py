@@ -1,0 +1,85 @@
+"""Users, passwords and API tokens."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import ApiToken, Role, User
+from ..models.types import utcnow
+from . import audit
+from .errors import AuthenticationFailed, Conflict, Invalid
+
+# Compared against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(email: str, password: str, role: str, *, name: str = "", actor: User | None = None) -> User:
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise Invalid({"role": [_("Unknown role %(role)s; choose one of %(roles)s.", role=role,
+                                  roles=", ".join(r.value for r in Role))]}) from None
+    if len(password) < 8:
+        raise Invalid({"password": [_("The password must have at least 8 characters.")]})
+    if find_by_email(email) is not None:
+        raise Conflict(_("A user with the email %(email)s already exists.", email=normalise_email(email)))
+    user = User(email=normalise_email(email), name=name, role=role_value)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, {"email": user.email, "role": role_value})
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    global _DUMMY_HASH
+    user = find_by_email(email)
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = User(password_hash="")
+            _DUMMY_HASH.set_password(secrets.token_hex(8))
+        _DUMMY_HASH.check_password(password)
+        raise AuthenticationFailed(_("Wrong email or password."))
+    if not user.check_password(password) or not user.active:
+        raise AuthenticationFailed(_("Wrong email or password."))
+    return user
+
+
+def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
+    """Return the token (shown once) and its stored record."""
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(user=user, token_hash=ApiToken.hash(token), expires_at=utcnow() + ttl)
+    db.session.add(record)
+    db.session.flush()
+    audit.record(user, "token.issue", "api_token", record.id, {"expires_at": record.expires_at})
+    return token, record
+
+
+def resolve_token(token: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token record for a bearer token, or None when unknown, expired or revoked."""
+    if not token or len(token) > 200:
+        return None
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    now = now or utcnow()
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        return None
+    if not record.user.active:
+        return None
+    return record
+
+
+def revoke_token(record: ApiToken, actor: User) -> None:
+    record.revoked_at = utcnow()
+    audit.record(actor, "token.revoke", "api_token", record.id)

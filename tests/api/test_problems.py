@@ -1,0 +1,151 @@
+"""Every error under /api/v1/ is application/problem+json with the status API.md fixes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from flask import Blueprint
+from pydantic import AwareDatetime, BaseModel
+
+from tests.conftest import PASSWORD
+
+
+def assert_problem(response, status: int):
+    assert response.status_code == status, response.data
+    assert response.mimetype == "application/problem+json"
+    body = response.json
+    assert body["status"] == status
+    assert body["type"] and body["title"] and body["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+def test_400_malformed_json(client):
+    r = client.post("/api/v1/auth/token", data='{"email": ', content_type="application/json")
+    assert_problem(r, 400)
+
+
+def test_401_without_token(client):
+    assert_problem(client.get("/api/v1/users"), 401)
+
+
+def test_403_wrong_role(client, auth):
+    for role in ("organiser", "door", "viewer"):
+        assert_problem(client.get("/api/v1/users", headers=auth(role)), 403)
+
+
+def test_404_unknown_path_and_id(client, auth):
+    assert_problem(client.get("/api/v1/no-such-thing"), 404)
+    assert_problem(client.patch("/api/v1/users/999999", json={"name": "x"}, headers=auth("admin")), 404)
+
+
+def test_405_wrong_method(client):
+    r = client.put("/api/v1/auth/token", json={})
+    assert_problem(r, 405)
+    assert "POST" in r.headers["Allow"]
+
+
+def test_413_body_too_large(client, app):
+    big = b'{"email": "' + b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
+    assert_problem(client.post("/api/v1/auth/token", data=big, content_type="application/json"), 413)
+
+
+def test_415_wrong_content_type(client):
+    r = client.post("/api/v1/auth/token", data="email=a&password=b", content_type="application/x-www-form-urlencoded")
+    assert_problem(r, 415)
+
+
+def test_422_lists_errors_per_field(client, auth):
+    r = client.post("/api/v1/users", json={"email": "not-an-email", "password": "short", "role": "boss"},
+                    headers=auth("admin"))
+    body = assert_problem(r, 422)
+    assert set(body["errors"]) >= {"email", "password", "role"}
+    assert all(isinstance(m, list) and m for m in body["errors"].values())
+
+
+def test_422_missing_body(client, auth):
+    body = assert_problem(client.post("/api/v1/users", headers=auth("admin")), 422)
+    assert "email" in body["errors"]
+
+
+def test_409_duplicate_user_and_nothing_written(client, auth, make_user):
+    email = make_user("viewer")
+    admin = auth("admin")
+    total = client.get("/api/v1/users", headers=admin).json["total"]
+    r = client.post("/api/v1/users", json={"email": email, "password": PASSWORD, "role": "viewer"}, headers=admin)
+    assert_problem(r, 409)
+    assert client.get("/api/v1/users", headers=admin).json["total"] == total
+
+
+def test_429_rate_limited_token_issue(limited_server, make_user):
+    import requests
+
+    email = make_user("viewer")
+    url = f"{limited_server}/api/v1/auth/token"
+    statuses = [requests.post(url, json={"email": email, "password": "wrong"}).status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    r = requests.post(url, json={"email": email, "password": PASSWORD})
+    assert r.status_code == 429
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert r.json()["status"] == 429 and r.json()["detail"]
+    assert r.headers.get("Retry-After")
+
+
+class _When(BaseModel):
+    at: AwareDatetime
+
+
+def _app_with_extra_routes():
+    """A fresh app with two routes that exist only for these tests."""
+    from roadshow import create_app
+    from roadshow.api import spec
+
+    application = create_app({"TESTING": True})
+    extra = Blueprint("api_test_extra", __name__, url_prefix="/api/v1/_test")
+
+    @extra.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals /etc/passwd")
+
+    @extra.post("/when")
+    @spec.validate(tags=["test"])
+    def when(json: _When):
+        return {"at": json.at.isoformat()}
+
+    application.register_blueprint(extra)
+    from roadshow.extensions import csrf
+
+    csrf.exempt(extra)
+    return application
+
+
+def test_500_shows_no_stack_trace(auth):
+    r = _app_with_extra_routes().test_client().get("/api/v1/_test/boom", headers=auth("viewer"))
+    body = assert_problem(r, 500)
+    assert "secret internals" not in r.get_data(as_text=True) and "RuntimeError" not in str(body)
+
+
+def test_datetime_without_offset_is_422():
+    client = _app_with_extra_routes().test_client()
+    ok = client.post("/api/v1/_test/when", json={"at": "2023-04-18T09:00:00+08:00"})
+    assert ok.status_code == 200
+    assert datetime.fromisoformat(ok.json["at"]).utcoffset().total_seconds() == 8 * 3600
+    body = assert_problem(client.post("/api/v1/_test/when", json={"at": "2023-04-18T09:00:00"}), 422)
+    assert "at" in body["errors"]
+
+
+@pytest.mark.parametrize("per_page,status", [(1, 200), (200, 200), (201, 422), (0, 422)])
+def test_pagination_bounds(client, auth, per_page, status):
+    r = client.get(f"/api/v1/users?per_page={per_page}", headers=auth("admin"))
+    assert r.status_code == status
+    if status == 200:
+        assert set(r.json) == {"items", "total", "page", "per_page"} and r.json["per_page"] == per_page
+    else:
+        assert r.mimetype == "application/problem+json"
+
+
+def test_problem_titles_follow_the_language(client):
+    zh = client.get("/api/v1/users", headers={"Accept-Language": "zh-CN"}).json
+    en = client.get("/api/v1/users", headers={"Accept-Language": "en"}).json
+    assert zh["title"] != en["title"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh["title"])

@@ -1,0 +1,221 @@
+"""Shared fixtures: a real database (SQLite file, or the PostgreSQL of DATABASE_URL),
+built by the migrations; a real server process for browser and concurrency tests."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_TMP = Path(os.environ.get("ROADSHOW_TEST_TMP") or f"/tmp/roadshow-tests-{os.getpid()}")
+TEST_TMP.mkdir(parents=True, exist_ok=True)
+# Set before the app is imported: the instance folder holds the generated secret key.
+os.environ["INSTANCE_PATH"] = str(TEST_TMP / "instance")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{TEST_TMP / 'roadshow.db'}")
+os.environ["RATELIMIT_ENABLED"] = "false"
+os.environ.pop("MAIL_SERVER", None)
+
+DATABASE_URL = os.environ["DATABASE_URL"]
+IS_POSTGRES = DATABASE_URL.startswith("postgres")
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({re.sub(r'//[^@]*@', '//', DATABASE_URL)})"
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    from roadshow import create_app
+    from roadshow.extensions import db
+
+    application = create_app({"TESTING": True})
+    with application.app_context():
+        # Start from nothing, then let the migrations build the schema (they are under test too).
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    yield
+    from roadshow.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if IS_POSTGRES:
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            else:
+                for name in tables:
+                    conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("organiser") → the user's email; password is PASSWORD."""
+    from roadshow.extensions import db
+    from roadshow.services.users import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, email: str | None = None, name: str = "") -> str:
+        email = email or f"{role}{next(counter)}@example.com"
+        with app.app_context():
+            create_user(email, PASSWORD, role, name=name)
+            db.session.commit()
+        return email
+
+    return make
+
+
+@pytest.fixture
+def token_for(client, make_user):
+    """token_for("viewer") → a bearer token of a fresh user with that role."""
+
+    def issue(role: str) -> str:
+        email = make_user(role)
+        response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 201, response.data
+        return response.json["token"]
+
+    return issue
+
+
+@pytest.fixture
+def auth(token_for):
+    """auth("admin") → headers with a bearer token for that role."""
+    return lambda role: {"Authorization": f"Bearer {token_for(role)}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": DATABASE_URL, "INSTANCE_PATH": os.environ["INSTANCE_PATH"],
+                "RATELIMIT_ENABLED": "false", "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            requests.get(url, timeout=2, allow_redirects=False)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer in {timeout}s")
+
+
+def start_gunicorn(port: int, workers: int = 2, threads: int = 4, **env) -> subprocess.Popen:
+    """The production command of the README, on this test database."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT, env=server_env(**env), stdout=subprocess.DEVNULL, stderr=open(TEST_TMP / f"gunicorn-{port}.log", "ab"),
+        start_new_session=True,
+    )
+    wait_for(f"http://127.0.0.1:{port}/login", proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """A real gunicorn serving the test database: base URL."""
+    port = free_port()
+    proc = start_gunicorn(port)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized browser context; new_page(locale) opens a page whose browser speaks that language."""
+    contexts = []
+
+    def new_page(locale: str = "zh-CN"):
+        context = browser.new_context(locale=locale, **PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        page.csp_errors = []
+        page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_errors.append(msg.text))
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def limited_server(app):
+    """A real gunicorn with rate limits on (3 per minute on sign-in and token issue), one worker so
+    the in-memory counters are shared by every request."""
+    port = free_port()
+    proc = start_gunicorn(port, workers=1, RATELIMIT_ENABLED="true", RATELIMIT_AUTH="3 per minute",
+                          RATELIMIT_PUBLIC="5 per minute", RATELIMIT_STORAGE_URI="memory://")
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
