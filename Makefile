@@ -34,7 +34,7 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 
 # Catalogues are compiled here, never committed as binaries.
 translations: $(VENV)/.requirements
-	@$(BIN)/pybabel compile -q -d roadshow/translations
+	$(BIN)/pybabel compile -d roadshow/translations
 
 chromium:
 	@[ -x /usr/bin/chromium ] || scripts/apt-install chromium

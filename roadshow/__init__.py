@@ -47,12 +47,18 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _init_i18n(app)
     limiter.init_app(app)
+    from .services import mail
+
+    mail.init_app(app)
 
     from . import api, web  # noqa: F401
-    from .web import auth, console
+    from .services import locks  # noqa: F401  (SQLite transaction control)
+    from .web import auth, calendar, checkin, console, events, invitations, organisations, pipeline, public
+    from .web import registrations
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(console.bp)
+    for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
+                   pipeline):
+        app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
     api.spec.app = app  # spectree reads the routes from the app; the document is served by api.bp

@@ -10,6 +10,7 @@ from .services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
 @users_cli.command("create")
@@ -55,6 +56,18 @@ def load_demo() -> None:
     click.echo(summary)
 
 
+@mail_cli.command("send-pending")
+def send_pending() -> None:
+    """Deliver (or retry) every message waiting in the outbox."""
+    from .services.mail import deliver_pending, pending_count
+
+    sent, failed = deliver_pending(limit=10_000)
+    click.echo(f"sent {sent}, failed {failed}, still waiting {pending_count()}")
+    if failed:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

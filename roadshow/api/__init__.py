@@ -97,4 +97,5 @@ def openapi_document():
     return spec.spec
 
 
-from . import auth, users  # noqa: E402,F401  (routes register on bp)
+from . import (auth, checkins, events, invitations, organisations, projects, registrations,  # noqa: E402,F401
+               reports, users)  # (routes register on bp)

@@ -1,11 +1,17 @@
 """One module per aggregate; importing this package registers every table."""
 from .audit import AuditEntry
+from .checkins import CheckIn, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
-from .organisations import Industry, Organisation, OrgKind
+from .mail import MailStatus, OutboxMessage
+from .organisations import Contact, Industry, Organisation, OrgKind
 from .projects import STAGE_ORDER, Project, Stage, StageChange
+from .registrations import (ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration,
+                            RegistrationStatus)
 from .users import ApiToken, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Event", "EventStatus", "Industry", "Organisation", "OrgKind",
-    "Project", "RegistrationMode", "Role", "STAGE_ORDER", "Stage", "StageChange", "User",
+    "ACTIVE_REGISTRATION", "ApiToken", "Attendee", "AuditEntry", "CheckIn", "CheckInStatus", "Contact",
+    "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
+    "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
+    "STAGE_ORDER", "Stage", "StageChange", "User",
 ]

@@ -35,6 +35,8 @@ class Project(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     source_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # The guest the lead was met through, when it was captured at an event.
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="SET NULL"))
     industry: Mapped[str | None] = mapped_column(String(50), index=True)
     # 万元, exact.
     amount_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

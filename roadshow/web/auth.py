@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..forms import LoginForm
+from ..forms.auth import LoginForm
 from ..services import users as user_service
 from ..services.errors import AuthenticationFailed
 

@@ -1,0 +1,41 @@
+"""Check-ins at the door."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .registrations import Attendee
+from .types import UTCDateTime, utcnow
+
+
+class CheckInStatus(str, enum.Enum):
+    active = "active"
+    undone = "undone"  # undone by staff (DELETE /api/v1/checkins/{id})
+    replaced = "replaced"  # an earlier offline scan synced later took its place
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        # Exactly one active check-in per attendee: two doors scanning at once cannot both win.
+        Index("uq_checkins_active_attendee", "attendee_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("ix_checkins_event_created", "event_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    status: Mapped[CheckInStatus] = mapped_column(
+        Enum(CheckInStatus, native_enum=False, length=10), default=CheckInStatus.active)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device: Mapped[str | None] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attendee: Mapped[Attendee] = relationship()

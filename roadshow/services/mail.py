@@ -1,0 +1,177 @@
+"""Mail through an outbox.
+
+`queue()` writes the message in the caller's transaction, so a mail exists exactly when the
+change it reports was committed. After the commit a background thread of the same process
+delivers it (the request never waits for SMTP). A failed delivery keeps its error, is retried
+with back-off, and `flask --app app mail send-pending` retries by hand. Several processes may
+deliver at once: a message is claimed with a compare-and-set on `attempts` before it is sent.
+Without MAIL_SERVER, mail is written to the log instead of sent.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app
+from flask_mailman import EmailMultiAlternatives, Mail
+from sqlalchemy import event as sa_event
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import MailStatus, OutboxMessage
+from ..models.types import utcnow
+
+log = logging.getLogger(__name__)
+mailman = Mail()
+
+MAX_ATTEMPTS = 8
+CLAIM_FOR = timedelta(minutes=5)  # a claimed message is left alone this long by other workers
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def queue(to: str, subject: str, body_text: str, *, kind: str, body_html: str | None = None,
+          attachments: list[dict] | None = None, invitation_id: int | None = None,
+          registration_id: int | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction; it is sent after commit.
+
+    attachments: [{"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH",
+    "content": "<text>"}]
+    """
+    message = OutboxMessage(to=to, subject=subject[:300], body_text=body_text, body_html=body_html,
+                            attachments=attachments or [], kind=kind, invitation_id=invitation_id,
+                            registration_id=registration_id)
+    db.session.add(message)
+    db.session.info["roadshow_mail_queued"] = True
+    return message
+
+
+def _send(message: OutboxMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.info("mail (no MAIL_SERVER set) to=%s subject=%s\n%s", message.to, message.subject, message.body_text)
+        return
+    email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
+                                   from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to])
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for item in message.attachments or []:
+        email.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
+    email.send(fail_silently=False)
+
+
+def deliver_pending(limit: int = 200) -> tuple[int, int]:
+    """Send what is due. Returns (sent, failed)."""
+    sent = failed = 0
+    now = utcnow()
+    due = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(OutboxMessage.status != MailStatus.sent, OutboxMessage.attempts < MAX_ATTEMPTS,
+               OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id).limit(limit)).all()
+    db.session.commit()
+    for message_id, attempts in due:
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
+                   OutboxMessage.status != MailStatus.sent)
+            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR))
+        db.session.commit()
+        if claimed.rowcount != 1:
+            continue  # another worker has it
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _send(message)
+        except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
+            message.status = MailStatus.failed
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            failed += 1
+            log.warning("mail %s to %s failed (attempt %s): %s", message.id, message.to, message.attempts, exc)
+        else:
+            message.status = MailStatus.sent
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def pending_count() -> int:
+    return len(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status != MailStatus.sent, or_(OutboxMessage.attempts < MAX_ATTEMPTS))).all())
+
+
+class _Deliverer:
+    """One delivery thread per process; a commit while it runs asks it to go round once more."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self._timer: threading.Timer | None = None
+
+    def kick(self, app: Flask) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self._thread = threading.Thread(target=self._run, args=(app,), name="mail-outbox", daemon=True)
+            self._thread.start()
+
+    def _run(self, app: Flask) -> None:
+        while True:
+            failed = 0
+            with app.app_context():
+                try:
+                    _, failed = deliver_pending()
+                except Exception:
+                    log.exception("mail delivery run failed")
+                finally:
+                    db.session.remove()
+            with self._lock:
+                if not self._again:
+                    if failed:
+                        self._schedule_retry(app)
+                    return
+                self._again = False
+
+    def _schedule_retry(self, app: Flask) -> None:
+        if self._timer is not None and self._timer.is_alive():
+            return
+        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def wait(self, timeout: float = 10) -> None:
+        """For tests and the CLI: wait until the current delivery run has finished."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+
+deliverer = _Deliverer()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop("roadshow_mail_queued", False):
+        try:
+            app = current_app._get_current_object()
+        except RuntimeError:
+            return
+        if app.config.get("MAIL_DELIVERY", "thread") == "thread":
+            deliverer.kick(app)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("roadshow_mail_queued", None)
+
+
+def init_app(app: Flask) -> None:
+    mailman.init_app(app)
