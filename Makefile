@@ -41,9 +41,9 @@ chromium:
 
 # Extract strings and merge them into the catalogues (then translate the new msgids in the .po files).
 messages: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project Roadshow -o roadshow/translations/messages.pot .
-	$(BIN)/pybabel update -q -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching
 
 bench: setup-dev
 	$(BIN)/python -m benchmarks
