@@ -170,6 +170,11 @@ def _init_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        # Pages and API answers carry personal data: no cache keeps them unless a view says otherwise
+        # (QR images and calendar feeds set their own Cache-Control).
+        if "Cache-Control" not in headers and response.mimetype in {"text/html", "application/json",
+                                                                      "application/problem+json"}:
+            headers["Cache-Control"] = "no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
@@ -193,6 +198,14 @@ def _init_templates(app: Flask) -> None:
             "event_status_label": lambda status: labels.EVENT_STATUS[status],
             "org_kind_label": lambda kind: labels.ORG_KIND[kind],
         }
+
+    @app.template_global()
+    def lang_url(lang: str) -> str:
+        """This page in another language, keeping its query (e.g. ?next= on the sign-in page)."""
+        from urllib.parse import urlencode
+
+        args = {k: v for k, v in request.args.items(multi=True) if k != "lang"}
+        return request.path + "?" + urlencode([*args.items(), ("lang", lang)])
 
     @app.template_filter("in_zone")
     def in_zone(value, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M"):
