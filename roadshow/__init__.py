@@ -59,11 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, web  # noqa: F401
     from .services import locks  # noqa: F401  (SQLite transaction control)
-    from .web import auth, calendar, checkin, console, events, invitations, organisations, pipeline, public
-    from .web import registrations
+    from .web import auth, calendar, checkin, console, events, exports, invitations, organisations, pipeline
+    from .web import public, registrations
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline):
+                   pipeline, exports):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
