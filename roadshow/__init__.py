@@ -59,11 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, web  # noqa: F401
     from .services import locks  # noqa: F401  (SQLite transaction control)
-    from .web import auth, calendar, checkin, console, events, exports, invitations, organisations, pipeline
-    from .web import public, registrations
+    from .web import admin, auth, calendar, checkin, console, events, exports, invitations, organisations
+    from .web import pipeline, public, registrations
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports):
+                   pipeline, exports, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against

@@ -132,5 +132,5 @@ def openapi_document():
     return document
 
 
-from . import (auth, checkins, events, exports, invitations, organisations, projects,  # noqa: E402,F401
-               registrations, reports, users)  # (routes register on bp)
+from . import (auth, checkins, events, exports, invitations, organisations, privacy,  # noqa: E402,F401
+               projects, registrations, reports, users)  # (routes register on bp)
