@@ -120,6 +120,28 @@ def file_operation(path: str, *, summary: str, media_type: str, tags: list[str],
     return register
 
 
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# What any operation can answer, whatever its own schema says (API.md "Conventions").
+_COMMON_ERRORS = {"400": "Malformed JSON body", "413": "Request body too large",
+                  "415": "Unsupported content type", "429": "Rate limited", "500": "Internal error"}
+
+
+def _with_problem_responses(operation: dict) -> dict:
+    """Errors are application/problem+json (spectree would document them as application/json),
+    and the errors every operation may give are declared."""
+    responses = {}
+    for status, response in operation.get("responses", {}).items():
+        if status[:1] in "45" and "content" in response:
+            response = {**response, "content": _PROBLEM}
+        responses[status] = response
+    for status, description in _COMMON_ERRORS.items():
+        responses.setdefault(status, {"description": description, "content": _PROBLEM})
+    if operation.get("security", [{}]) != []:
+        responses.setdefault("401", {"description": "Missing, invalid or expired bearer token",
+                                     "content": _PROBLEM})
+    return {**operation, "responses": responses}
+
+
 @bp.get("/openapi.json")
 @public
 def openapi_document():
@@ -128,7 +150,8 @@ def openapi_document():
     paths = {path: dict(ops) for path, ops in document["paths"].items()}
     for (path, method), operation in FILE_OPERATIONS.items():
         paths.setdefault(path, {})[method] = operation
-    document["paths"] = paths
+    document["paths"] = {path: {method: _with_problem_responses(op) for method, op in ops.items()}
+                         for path, ops in paths.items()}
     return document
 
 

@@ -49,7 +49,7 @@ def issue_token(json: TokenRequest):
 
 
 @bp.delete("/auth/token")
-@spec.validate(resp=Response("HTTP_204", HTTP_401=Problem), tags=["auth"])
+@spec.validate(resp=Response("HTTP_204", HTTP_401=Problem), tags=["auth"], operation_id="revoke_token")
 def revoke_token():
     """Revoke the token this request was made with."""
     user_service.revoke_token(g.api_token, g.api_user)

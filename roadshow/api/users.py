@@ -82,10 +82,11 @@ def update_user(user_id: int, json: UserPatch):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
-    fields = json.model_dump(exclude_unset=True, exclude={"password"})
+    # null means "leave as it is", like an absent field
+    fields = {k: v for k, v in json.model_dump(exclude_unset=True, exclude={"password"}).items() if v is not None}
     if "role" in fields:
         fields["role"] = Role(fields["role"])
-    changes = audit.diff(user, {k: v for k, v in fields.items() if v is not None})
+    changes = audit.diff(user, fields)
     if json.password:
         user.set_password(json.password)
         changes["password_changed"] = True

@@ -149,3 +149,18 @@ def test_problem_titles_follow_the_language(client):
     en = client.get("/api/v1/users", headers={"Accept-Language": "en"}).json
     assert zh["title"] != en["title"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh["title"])
+
+
+def test_huge_ids_are_404_not_500(client, auth):
+    headers = auth("admin")
+    for path in ("/api/v1/users/594253047266966241280", "/api/v1/events/99999999999999999999999/attendees.csv"):
+        r = client.get(path, headers=headers) if "users" not in path else client.patch(path, json={}, headers=headers)
+        assert_problem(r, 404)
+
+
+def test_null_fields_in_a_patch_leave_values_alone(client, auth, make_user):
+    admin = auth("admin")
+    email = make_user("viewer", name="张三")
+    user = next(u for u in client.get("/api/v1/users?per_page=200", headers=admin).json["items"] if u["email"] == email)
+    r = client.patch(f"/api/v1/users/{user['id']}", json={"role": None, "name": None, "active": 0}, headers=admin)
+    assert r.status_code == 200 and r.json["role"] == "viewer" and r.json["name"] == "张三" and not r.json["active"]
