@@ -55,8 +55,15 @@ def _send(message: OutboxMessage) -> None:
     if not config.get("MAIL_SERVER"):
         log.info("mail (no MAIL_SERVER set) to=%s subject=%s\n%s", message.to, message.subject, message.body_text)
         return
+    # A connection from the settings of now, always SMTP: Flask-Mailman would otherwise use what it read at
+    # start-up, and silently keep mail in memory whenever the app runs with TESTING on.
+    connection = mailman.get_connection(
+        backend="smtp", host=config["MAIL_SERVER"], port=config.get("MAIL_PORT") or 25,
+        username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
+        use_tls=config.get("MAIL_USE_TLS", False), use_ssl=config.get("MAIL_USE_SSL", False),
+        timeout=config.get("MAIL_TIMEOUT", 20), fail_silently=False)
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
-                                   from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to])
+                                   from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to], connection=connection)
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for item in message.attachments or []:
