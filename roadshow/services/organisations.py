@@ -6,6 +6,7 @@ Every rule about an organisation's fields lives here; the API and the console on
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -164,8 +165,9 @@ def clean_website(value: Any, field: str = "website") -> str | None:
     return value
 
 
-def _clean_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
-    """The organisation fields in `data`, cleaned; every problem at once as one Invalid."""
+def _clean_fields(data: Mapping[str, Any], *, partial: bool, current: Organisation | None = None) -> dict[str, Any]:
+    """The organisation fields in `data`, cleaned; every problem at once as one Invalid. An industry
+    the organisation already has stays acceptable after it leaves the district's list."""
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
 
@@ -197,7 +199,8 @@ def _clean_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
                 out[field] = value
     if "industry" in data:
         value = _text(data.get("industry"))
-        if value is not None and value not in industry_names():
+        if value is not None and value not in industry_names() \
+                and not (current is not None and value == current.industry):
             errors["industry"] = [_("Choose an industry from the district's list.")]
         else:
             out["industry"] = value
@@ -257,17 +260,21 @@ def _clean_contacts(contacts: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _flush_unique(org: Organisation) -> None:
-    """Flush, turning a lost race on the unique credit code into the same Conflict as the check before.
+@contextmanager
+def _unique_credit_code(code: str | None):
+    """Run the changes of the block in a savepoint and flush them there, turning a lost race on the
+    unique credit code into the same Conflict as the check before it.
 
     Two requests with one new code can both pass `ensure_unique_credit_code`; the database's unique
-    constraint lets only one insert through, and the other learns the winner's id here."""
+    constraint lets only one insert through, and the other learns the winner's id here. (The savepoint
+    starts before the block because starting one flushes whatever is pending.)"""
     try:
         with db.session.begin_nested():
+            yield
             db.session.flush()
     except IntegrityError:
-        existing = by_credit_code(org.credit_code) if org.credit_code else None
-        if existing is None or existing.id == org.id:
+        existing = by_credit_code(code) if code else None
+        if existing is None:
             raise
         raise Conflict(_("An organisation with this credit code already exists."),
                        existing_id=existing.id) from None
@@ -331,9 +338,9 @@ def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organ
     fields = _clean_fields(data, partial=False)
     contacts = fields.pop("contacts", None) or []
     ensure_unique_credit_code(fields.get("credit_code"))
-    org = Organisation(**fields)
-    db.session.add(org)
-    _flush_unique(org)
+    with _unique_credit_code(fields.get("credit_code")):
+        org = Organisation(**fields)
+        db.session.add(org)
     audit.record(actor, "organisation.create", "organisation", org.id, {k: getattr(org, k) for k in FIELDS})
     if contacts:
         set_contacts(org, [dict(row, id=None) for row in contacts], actor=actor)
@@ -346,13 +353,13 @@ def update_organisation(org: Organisation, data: Mapping[str, Any], *, actor: Us
     org_id = org.id
     begin_write()
     org = get_organisation(org_id)
-    fields = _clean_fields(data, partial=True)
+    fields = _clean_fields(data, partial=True, current=org)
     contacts = fields.pop("contacts", None)
     if "credit_code" in fields:
         ensure_unique_credit_code(fields["credit_code"], exclude_id=org.id)
-    changes = audit.diff(org, fields)
+    with _unique_credit_code(fields.get("credit_code")):
+        changes = audit.diff(org, fields)
     if changes:
-        _flush_unique(org)
         audit.record(actor, "organisation.update", "organisation", org.id, changes)
     if contacts is not None:
         set_contacts(org, contacts, actor=actor)
