@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..labels import ORG_KIND
@@ -37,7 +38,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the organisation's name.")),
                                                _at_most(200)])
     kind = SelectField(_l("Kind"), default=OrgKind.enterprise.value,
-                       choices=[(kind.value, label) for kind, label in ORG_KIND.items()])
+                       choices=[SelectChoice(kind.value, label) for kind, label in ORG_KIND.items()])
     credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), _at_most(40)],
                               description=_l("18 characters, as on the business licence. Optional."))
     province = StringField(_l("Province"), validators=[Optional(), _at_most(50)])
@@ -48,9 +49,9 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
     def set_industries(self, names: list[str]) -> None:
-        choices = [("", _l("— none —"))] + [(n, n) for n in names]
+        choices = [SelectChoice("", _l("— none —"))] + [SelectChoice(n) for n in names]
         if self.industry.data and self.industry.data not in names:
-            choices.append((self.industry.data, self.industry.data))  # keep an old value visible
+            choices.append(SelectChoice(self.industry.data))  # keep an old value visible
         self.industry.choices = choices
 
     def organisation_data(self) -> dict:
