@@ -87,6 +87,7 @@ class OrganisationOut(BaseModel):
 class OrganisationQuery(PageQuery):
     q: str | None = Field(None, max_length=200, description="Part of the name (or the start of the credit code).")
     kind: KindName | None = None
+    industry: str | None = Field(None, max_length=50, description="Exactly this industry name.")
 
 
 class IndustryOut(BaseModel):
@@ -104,8 +105,9 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 @require(P.read_events)
 @spec.validate(resp=Response(HTTP_200=Page[OrganisationOut], **ERRORS), tags=["organisations"])
 def list_organisations(query: OrganisationQuery):
-    """Organisations, newest first; `q` finds any part of the name, `kind` filters."""
-    rows, total = service.search_organisations(query.q, query.kind, page=query.page, per_page=query.per_page)
+    """Organisations, newest first; `q` finds any part of the name, `kind` and `industry` filter."""
+    rows, total = service.search_organisations(query.q, query.kind, industry=query.industry, page=query.page,
+                                               per_page=query.per_page)
     return Page[OrganisationOut](items=[OrganisationOut.of(o) for o in rows], total=total, page=query.page,
                                  per_page=query.per_page)
 

@@ -118,10 +118,11 @@ def get_organisation(org_id: int) -> Organisation:
     return org
 
 
-def search_organisations(q: str | None = None, kind: OrgKind | str | None = None, *, page: int = 1,
-                         per_page: int = 50) -> tuple[list[Organisation], int]:
+def search_organisations(q: str | None = None, kind: OrgKind | str | None = None, *, industry: str | None = None,
+                         page: int = 1, per_page: int = 50) -> tuple[list[Organisation], int]:
     """Organisations whose name contains `q` (any part of a Chinese name; Latin letters in any case),
-    or whose credit code starts with it; optionally of one kind. Newest first. Returns (page, total)."""
+    or whose credit code starts with it; optionally of one kind and one industry. Newest first.
+    Returns (the page's organisations, the total that match)."""
     stmt = select(Organisation)
     q = (q or "").strip()
     if q:
@@ -129,6 +130,8 @@ def search_organisations(q: str | None = None, kind: OrgKind | str | None = None
                               Organisation.credit_code.startswith(credit_code.normalise(q), autoescape=True)))
     if kind:
         stmt = stmt.where(Organisation.kind == OrgKind(kind))
+    if industry:
+        stmt = stmt.where(Organisation.industry == industry)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.order_by(Organisation.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))
@@ -333,7 +336,9 @@ def set_contacts(org: Organisation, contacts: list[dict[str, Any]], *, actor: Us
 def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organisation:
     """A new organisation from `data` (FIELDS, and optionally `contacts`: a list of {name, title, email,
     phone}). Invalid fields → Invalid (all at once); a credit code already registered → Conflict with
-    `existing_id`. The caller commits."""
+    `existing_id`. A unit of work of its own: it first commits what the session had open (to hold
+    SQLite's write lock from the uniqueness check on); the caller commits the new organisation.
+    Inside a larger unit of work use `find_or_create_organisation`."""
     begin_write()  # read-then-insert: on SQLite hold the write lock from the uniqueness check on
     fields = _clean_fields(data, partial=False)
     contacts = fields.pop("contacts", None) or []

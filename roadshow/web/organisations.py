@@ -32,11 +32,15 @@ def index():
     q = request.args.get("q", "").strip()[:200]
     kind = request.args.get("kind", "")
     kind = kind if kind in OrgKind.__members__ else ""
+    industries = service.industry_names()
+    industry = request.args.get("industry", "")
+    industry = industry if industry in industries else ""
     page = _page_number()
-    rows, total = service.search_organisations(q, kind or None, page=page, per_page=PER_PAGE)
+    rows, total = service.search_organisations(q, kind or None, industry=industry or None, page=page,
+                                               per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("organisations/index.html", organisations=rows, total=total, page=page, pages=pages,
-                           q=q, kind=kind, kinds=list(OrgKind))
+                           q=q, kind=kind, kinds=list(OrgKind), industry=industry, industries=industries)
 
 
 def _put_errors(form, errors: dict[str, list[str]], rows: list[tuple[int, dict]] | None = None) -> list[str]:

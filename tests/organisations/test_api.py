@@ -270,3 +270,12 @@ def test_chinese_round_trips(client, auth):
     r = create(client, auth("organiser"), name=name, kind="ecommerce")
     assert r.json["name"] == name
     assert name.encode() in r.data  # not \u-escaped
+
+
+def test_filter_by_industry(client, auth, industries):
+    h = auth("organiser")
+    create(client, h, name="食品甲", industry="绿色食品")
+    create(client, h, name="信息乙", industry="新一代信息技术")
+    create(client, h, name="无行业丙")
+    r = client.get(URL, query_string={"industry": "绿色食品"}, headers=h).json
+    assert [o["name"] for o in r["items"]] == ["食品甲"] and r["total"] == 1

@@ -220,3 +220,24 @@ def test_pages_show_no_english_in_chinese(client, login, app):
         # credit codes are data, not words
         html = re.sub(r"[0-9A-Z]{18}|value=\"[^\"]*\"", "", html)
         assert english_words(html) == set(), f"{name} shows English: {english_words(html)}"
+
+
+def test_filter_by_industry_on_the_page(client, login, app, industries):
+    with app.app_context():
+        factories.organisation("绿色食品甲公司", industry="绿色食品")
+        factories.organisation("信息技术乙公司", industry="新一代信息技术")
+    login("viewer")
+    html = client.get("/organisations/", query_string={"industry": "绿色食品"}).get_data(as_text=True)
+    assert "绿色食品甲公司" in html and "信息技术乙公司" not in html
+    assert '<option value="绿色食品" selected>' in html
+    # an industry that is not on the list is ignored
+    html = client.get("/organisations/", query_string={"industry": "挖矿"}).get_data(as_text=True)
+    assert "绿色食品甲公司" in html and "信息技术乙公司" in html
+
+
+def test_english_pages_are_english(client, login):
+    login("organiser")
+    html = client.get("/organisations/?lang=en").get_data(as_text=True)
+    assert "New organisation" in html and "All kinds" in html and "新建单位" not in html
+    html = client.get("/organisations/new").get_data(as_text=True)
+    assert "Unified social credit code" in html and "统一社会信用代码" not in html
