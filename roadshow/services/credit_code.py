@@ -25,7 +25,8 @@ def _check(first17: str) -> str:
 
 
 def normalise(code: str) -> str:
-    return code.strip().upper()
+    # Codes are often copied from licences with spaces between groups of characters.
+    return "".join(code.split()).upper()
 
 
 def is_valid(code: str) -> bool:

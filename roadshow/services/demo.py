@@ -175,7 +175,30 @@ def load() -> str:
         created.append(f"project {name}")
 
     db.session.flush()
+    created += _load_organisations(orgs)
     if created:
         audit.record(None, "demo.load", "demo", None, {"created": len(created)})
         return f"demo data: created {len(created)} records"
     return "demo data: already loaded, nothing changed"
+
+
+# organisation, [(contact name, title, phone, email)] — fictitious people for the console demo
+ORGANISATION_CONTACTS = [
+    ("老乡鸡集团有限公司", [("束经理", "投资发展部经理", "13905510001", "invest@example.com")]),
+    ("西部优势资本投资有限公司", [("周总", "合伙人", "13800290002", "partner@example.com")]),
+    ("徽商银行股份有限公司淮南分行", [("陈行长", "副行长", "13905540003", "branch@example.com")]),
+]
+
+
+def _load_organisations(orgs: dict[str, Organisation]) -> list[str]:
+    """Contacts of a few demo organisations (found by name and email before adding)."""
+    from .organisations import find_or_create_contact
+
+    created = []
+    for name, contacts in ORGANISATION_CONTACTS:
+        org = orgs[name]
+        for contact_name, title, phone, email in contacts:
+            if not any(c.name == contact_name and c.email == email for c in org.contacts):
+                find_or_create_contact(org, contact_name, email=email, phone=phone, title=title)
+                created.append(f"contact {contact_name}")
+    return created
