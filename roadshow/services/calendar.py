@@ -214,6 +214,11 @@ def visible_event(event_id: int) -> Event | None:
     return event
 
 
+def event_validator(event: Event) -> str:
+    material = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}|{base_url()}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
 def _industry_clause(industry: str):
     """Events whose `industries` JSON list holds `industry`, in the database's own JSON functions."""
     if db.session.get_bind().dialect.name == "postgresql":

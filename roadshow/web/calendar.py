@@ -40,10 +40,11 @@ def event_ics(event_id: int):
     event = calendar.visible_event(event_id)
     if event is None:
         abort(404)
-    response = _ics(calendar.event_ics(event), f"roadshow-event-{event.id}.ics",
-                    cache="public, max-age=300")
+    # no-cache: a browser checks back every time (cheaply, by ETag), so an organiser never gets an old copy.
+    response = _ics(calendar.event_ics(event), f"roadshow-event-{event.id}.ics", cache="public, no-cache")
+    response.set_etag(calendar.event_validator(event), weak=True)
     response.last_modified = event.updated_at
-    return response
+    return response.make_conditional(request)
 
 
 @bp.get("/calendar.ics")

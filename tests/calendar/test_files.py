@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from roadshow.extensions import db
 from roadshow.models import EventStatus
+from roadshow.services import calendar
 from tests import factories
 from tests.calendar.ics import parse, text, times
 
@@ -28,7 +29,9 @@ def test_roadshow_is_0900_to_1200_beijing_time(app_ctx, client):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Content-Disposition"] == f'attachment; filename="roadshow-event-{event.id}.ics"'
-    assert "max-age" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "public, no-cache"
+    etag = response.headers["ETag"]
+    assert client.get(f"/events/{event.id}.ics", headers={"If-None-Match": etag}).status_code == 304
     parsed = parse(response.data)
     assert str(parsed.ical["METHOD"]) == "PUBLISH" and parsed.vobj.method.value == "PUBLISH"
     pair = parsed.only()
@@ -137,10 +140,22 @@ def test_public_base_url_wins_over_the_host(app, app_ctx, client, monkeypatch):
 
 def test_event_edited_in_place_keeps_its_uid(app_ctx, client):
     event = roadshow()
-    first = parse(client.get(f"/events/{event.id}.ics").data).only()[0]["UID"]
+    response = client.get(f"/events/{event.id}.ics")
+    first = parse(response.data).only()[0]["UID"]
     event.title = "改名后的路演"
     event.starts_at = factories.aware(2023, 4, 19, 9)
     event.ends_at = factories.aware(2023, 4, 19, 12)
+    calendar.bump_sequence_if_needed(event, {"title", "starts_at", "ends_at"})
     db.session.commit()
-    again = parse(client.get(f"/events/{event.id}.ics").data).only()[0]["UID"]
-    assert first == again
+    again = client.get(f"/events/{event.id}.ics", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 200  # the old copy is stale
+    assert parse(again.data).only()[0]["UID"] == first
+
+
+def test_other_zones_and_a_broken_zone_name(app_ctx, client):
+    for zone, expected_hour in (("UTC", 1), ("America/New_York", 1), ("Not/AZone", 1)):
+        event = factories.event(f"路演 {zone}", timezone=zone, starts_at=factories.aware(2023, 4, 18, 9), hours=3)
+        response = client.get(f"/events/{event.id}.ics")
+        assert response.status_code == 200, zone
+        (start, end), (vstart, vend) = times(parse(response.data).only())
+        assert start == vstart and end == vend and start.hour == expected_hour, zone
