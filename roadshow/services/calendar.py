@@ -11,7 +11,7 @@ clients drop it.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -139,12 +139,41 @@ def vevent(event: Event, *, extra_description: str | None = None, stamp: datetim
     return item
 
 
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _yearly_rule(starts: list[datetime]) -> dict | None:
+    """The RRULE of transitions that fall on the same weekday of the same month every year ("last Sunday
+    of March at 02:00"), or None when they don't (a zone whose rules changed, a lunar-calendar DST)."""
+    first = starts[0]
+    if [d.year for d in starts] != list(range(first.year, first.year + len(starts))):
+        return None
+    if any((d.month, d.weekday(), d.time()) != (first.month, first.weekday(), first.time()) for d in starts):
+        return None
+    nths = {(d.day - 1) // 7 + 1 for d in starts}
+    if all(d.day + 7 > _days_in_month(d) for d in starts):
+        nth = -1  # the last one of the month
+    elif len(nths) == 1 and nths != {5}:
+        nth = nths.pop()
+    else:
+        return None
+    return {"freq": "YEARLY", "bymonth": first.month, "byday": f"{nth}{_WEEKDAYS[first.weekday()]}"}
+
+
+def _days_in_month(day: datetime) -> int:
+    import calendar as stdlib_calendar
+
+    return stdlib_calendar.monthrange(day.year, day.month)[1]
+
+
 def _timezones(events: list[Event], *, always: bool = False) -> list[Timezone]:
     """One VTIMEZONE per zone used, covering the years of the events that use it.
 
-    The library writes observances as DTSTART plus a list of RDATEs. Some readers (vobject, and with it
-    every program built on it) keep only the first value of a multi-valued RDATE and would then get the
-    offsets of later years wrong, so each date goes on its own RDATE line — the same data, readable by all.
+    The library derives the observances from the zone database as DTSTART plus a list of RDATEs. Outlook
+    and others read yearly RRULEs best, and some readers (vobject, and every program built on it) keep only
+    the first value of a multi-valued RDATE, which would put later years in the wrong offset. So a regular
+    yearly pattern becomes its RRULE (bounded by UNTIL if the zone stops using it), and anything irregular
+    stays as dates, one RDATE line each — the same data, readable by all.
     """
     spans: dict[str, tuple[date, date]] = {}
     for event in events:
@@ -158,19 +187,30 @@ def _timezones(events: list[Event], *, always: bool = False) -> list[Timezone]:
         # RFC 5545 wants at least one component in a calendar: an empty feed still carries the default zone.
         today = utcnow().date()
         spans[DEFAULT_ZONE] = (today, today)
-    result = []
-    for key, (first, last) in sorted(spans.items()):
-        tz = Timezone.from_tzinfo(ZoneInfo(key), tzid=key, first_date=date(first.year - 1, 1, 1),
-                                  last_date=date(last.year + 2, 1, 1))
-        for observance in tz.subcomponents:
-            rdates = observance.pop("RDATE", None)
-            if rdates is None:
-                continue
-            values = [dt for item in (rdates if isinstance(rdates, list) else [rdates]) for dt in item.dts]
+    return [vtimezone(key, date(first.year - 1, 1, 1), date(last.year + 2, 1, 1))
+            for key, (first, last) in sorted(spans.items())]
+
+
+def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
+    tz = Timezone.from_tzinfo(ZoneInfo(key), tzid=key, first_date=first_date, last_date=last_date)
+    tz.pop("COMMENT", None)  # the library's note on the range it covered; the rules below reach further
+    for observance in tz.subcomponents:
+        rdates = observance.pop("RDATE", None)
+        if rdates is None:
+            continue
+        values = [item.dt for rdate in (rdates if isinstance(rdates, list) else [rdates]) for item in rdate.dts]
+        starts = sorted([observance.decoded("DTSTART"), *values])
+        rule = _yearly_rule(starts)
+        if rule is None:
             for value in values:
-                observance.add("rdate", vDDDLists([value.dt]))
-        result.append(tz)
-    return result
+                observance.add("rdate", vDDDLists([value]))
+            continue
+        if starts[-1].year < last_date.year - 1:
+            # The zone stopped this transition within the range: the rule ends with its last occurrence.
+            offset_from = observance["TZOFFSETFROM"].td
+            rule["until"] = (starts[-1] - offset_from).replace(tzinfo=timezone.utc)
+        observance.add("rrule", rule)
+    return tz
 
 
 def calendar(events: list[Event], *, method: str | None = METHOD, name: str | None = None,
@@ -253,8 +293,6 @@ def feed_validator(industry: str | None = None) -> tuple[str, datetime | None]:
     if isinstance(last_modified, str):  # SQLite hands aggregates back untyped
         last_modified = datetime.fromisoformat(last_modified)
     if last_modified is not None and last_modified.tzinfo is None:
-        from datetime import timezone
-
         last_modified = last_modified.replace(tzinfo=timezone.utc)
     # The served text names the host (URL, links), so one host's copy is not another's.
     material = "|".join(str(part) for part in (count, last_modified and last_modified.isoformat(), *sums,
@@ -308,6 +346,13 @@ def registrant_note(registration: Registration) -> str:
             lines.append(_("View or change your registration: %(url)s", url=manage))
             parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def registrant_attachment(registration: Registration) -> dict:
+    """The registrant's own copy as a mail attachment (confirmation, waitlist, promotion mails): the same
+    file as /m/<token>/event.ics."""
+    return {"filename": "event.ics", "content_type": f"text/calendar; method={METHOD}; charset=UTF-8",
+            "content": registrant_ics(registration).decode("utf-8")}
 
 
 def registrant_ics(registration: Registration) -> bytes:

@@ -74,3 +74,18 @@ def test_invitation_mail_carries_the_event(app_ctx, smtp):
     assert (start.isoformat(), end.isoformat()) == ("2023-04-18T01:00:00+00:00", "2023-04-18T04:00:00+00:00")
     # The same event as the file on the site: one UID everywhere.
     assert str(pair[0]["UID"]) == calendar.uid(event) == pair[1].uid.value
+
+
+def test_confirmation_mail_carries_the_registrants_copy(app_ctx, smtp):
+    event = factories.event("淮南牛肉汤产业项目路演会", starts_at=factories.aware(2023, 4, 18, 9), hours=3)
+    registration = factories.registration(event)
+    mail.queue("guest@example.com", "报名确认", "您的报名已确认。", kind="confirmation",
+               attachments=[calendar.registrant_attachment(registration)], registration_id=registration.id)
+    db.session.commit()
+    mail.deliverer.wait()
+    assert smtp.arrived.wait(10), "no mail reached the SMTP server"
+    _, part = calendar_part(smtp.messages[0])
+    pair = parse(part.get_payload(decode=True)).only()
+    ical_text, vobj_text = text(pair, "description")
+    assert ical_text == vobj_text and f"/m/{registration.manage_token}/ticket" in ical_text
+    assert str(pair[0]["UID"]) == calendar.uid(event)
