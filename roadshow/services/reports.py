@@ -233,3 +233,113 @@ def event_report(event: Event) -> dict[str, Any]:
         "amount_wan": sum((v["amount_wan"] for v in by_kind.values()), from_fen(0)),
         "by_kind": by_kind,
     }
+
+
+# --- the report page's charts and the XLSX download ------------------------------------------------
+
+def _num(amount: Decimal) -> float:
+    # Chart.js draws numbers; the exact figures are in the page's tables and the workbook.
+    return float(amount)
+
+
+def chart_data(report: dict[str, Any], funnels: list[dict[str, Any]]) -> dict[str, Any]:
+    """What static/js/report.js draws, with labels in the user's language."""
+    from flask_babel import gettext as _
+
+    from ..labels import STAGE
+
+    stages = [s for s in Stage]
+    industries = [(name, row) for name, row in report["by_industry"].items() if row["signed"]]
+    steps = [("invited", _("Invited")), ("registered", _("Registered")), ("checked_in", _("Checked in")),
+             ("leads", _("Leads")), ("signed", _("Signed"))]
+    return {
+        "labels": {"projects": _("Projects"), "amount": _("Amount (100m yuan)"), "guests": _("Number")},
+        "stages": {"labels": [str(STAGE[s]) for s in stages],
+                   "counts": [report["by_stage"][s.value]["count"] for s in stages],
+                   "amounts_yi": [_num(report["by_stage"][s.value]["amount_wan"] / 10000) for s in stages]},
+        "industries": {"labels": [name if name != UNASSIGNED else _("No industry") for name, _row in industries],
+                       "amounts_yi": [_num(row["signed_amount_wan"] / 10000) for _name, row in industries],
+                       "counts": [row["signed"] for _name, row in industries]},
+        "events": [{"title": f["title"], "labels": [label for _key, label in steps],
+                    "values": [f[key] for key, _label in steps]} for f in funnels],
+    }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_text(value: str | None) -> str:
+    """Text a spreadsheet would run as a formula is kept as text (OWASP CSV injection)."""
+    value = value or ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def report_workbook(report: dict[str, Any], funnels: list[dict[str, Any]]):
+    """The report as an XLSX file: typed cells, amounts as numbers with 2 decimals, frozen headers."""
+    from io import BytesIO
+
+    from flask_babel import gettext as _
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..labels import ORG_KIND, STAGE
+
+    money = "#,##0.00"
+    wb = Workbook()
+
+    def sheet(title: str, header: list[str], rows: list[list[Any]], money_cols: set[int]):
+        ws = wb.create_sheet(title[:31])
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([_cell_text(v) if isinstance(v, str) else v for v in row])
+        for col in money_cols:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = money
+        for i, text in enumerate(header, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, min(40, len(str(text)) * 2 + 4))
+        ws.freeze_panes = "A2"
+        return ws
+
+    wb.remove(wb.active)
+    period_label = (_("%(year)d Q%(quarter)d", year=report["year"], quarter=report["quarter"])
+                    if report["quarter"] else _("%(year)d", year=report["year"]))
+    amount, amount_yi = _("Amount (10k yuan)"), _("Amount (100m yuan)")
+    summary = [
+        [_("Newly signed projects"), report["signed"]],
+        [_("Newly started projects"), report["started"]],
+        [_("Newly in production"), report["producing"]],
+        [_("Out-of-province projects of 100m yuan or more"), report["out_of_province_over_100m"]],
+    ]
+    sheet(_("Summary"), [_("Period"), _("Indicator"), _("Projects"), amount, amount_yi],
+          [[period_label, label, t["count"], t["amount_wan"], (t["amount_wan"] / 10000).quantize(CENT)]
+           for label, t in summary], {4, 5})
+    sheet(_("By stage"), [_("Stage"), _("Projects"), amount],
+          [[str(STAGE[s]), report["by_stage"][s.value]["count"], report["by_stage"][s.value]["amount_wan"]]
+           for s in Stage], {3})
+    sheet(_("By industry"), [_("Industry"), _("Projects in the pipeline"), amount, _("Signed"),
+                             _("Signed amount (10k yuan)")],
+          [[name if name != UNASSIGNED else _("No industry"), r["count"], r["amount_wan"], r["signed"],
+            r["signed_amount_wan"]] for name, r in report["by_industry"].items()], {3, 5})
+    sheet(_("By event"), [_("Event"), _("Date"), _("Leads"), _("Signed"), _("Signed amount (10k yuan)")],
+          [[r["title"], r["starts_at"].astimezone(SHANGHAI).date(), r["leads"], r["signed"], r["amount_wan"]]
+           for r in report["by_event"]], {5})
+    funnel_rows = []
+    for f in funnels:
+        funnel_rows.append([f["title"], _("All"), f["invited"], f["registered"], f["checked_in"], f["leads"],
+                            f["signed"], f["amount_wan"]])
+        for kind, k in f["by_kind"].items():
+            funnel_rows.append([f["title"], str(ORG_KIND[OrgKind(kind)]), k["invited"], k["registered"],
+                                k["checked_in"], k["leads"], k["signed"], k["amount_wan"]])
+    sheet(_("Event funnels"), [_("Event"), _("Organisation type"), _("Invited"), _("Registered"), _("Checked in"),
+                               _("Leads"), _("Signed"), _("Signed amount (10k yuan)")], funnel_rows, {8})
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if cell.is_date:
+                    cell.number_format = "yyyy-mm-dd"
+    out = BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
