@@ -23,6 +23,7 @@ from ..models import (STAGE_ORDER, Attendee, CheckIn, CheckInStatus, Event, Indu
 from ..models.types import utcnow
 from . import audit
 from .errors import Invalid, NotFound
+from .locks import IMMEDIATE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -342,6 +343,29 @@ def update_project(project: Project, fields: dict[str, Any], *, actor: User | No
         audit.record(actor, "project.stage" if moved and len(changes) == 2 else "project.update", "project",
                      project.id, changes)
     db.session.flush()
+    return project
+
+
+def _begin_write() -> None:
+    # locks.begin_write() as it should be: `db.session` is a scoped_session, which has no
+    # in_transaction(); the Session behind it has (reported for the shared module).
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    if db.engine.dialect.name == "sqlite":
+        session.connection(execution_options={IMMEDIATE: True})
+
+
+def lock_project(project_id: int) -> Project:
+    """Begin a write transaction holding the project, so two stage changes made at once are applied
+    one after the other (each sees the stage the other left), never both from the same stage."""
+    _begin_write()
+    stmt = select(Project).where(Project.id == project_id)
+    if db.engine.dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    project = db.session.scalar(stmt.execution_options(populate_existing=True))
+    if project is None:
+        raise NotFound()
     return project
 
 

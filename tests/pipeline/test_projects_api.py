@@ -218,3 +218,38 @@ def test_skipped_stage_changes_share_the_moment_and_are_utc(app, client, auth):
         assert [c.to_stage.value for c in history] == ["lead", "negotiating", "signed", "started", "producing"]
         assert {c.at for c in history} == {history[0].at}
         assert history[0].at.tzinfo is not None and history[0].at.astimezone(timezone.utc).hour == 15
+
+
+def test_concurrent_stage_changes_keep_history_consistent(app, live_server, token_for):
+    """Eight clients move one project at once against a real server: every change starts from the
+    stage the previous one left, however the requests interleave."""
+    import threading
+
+    import requests
+
+    from roadshow.models import Project
+
+    headers = {"Authorization": f"Bearer {token_for('organiser')}"}
+    pid = requests.post(f"{live_server}/api/v1/projects", headers=headers, json={"name": "并发测试"}).json()["id"]
+    targets = ["negotiating", "signed", "dropped", "started", "lead", "producing", "signed", "negotiating"]
+    barrier = threading.Barrier(len(targets))
+    statuses = []
+
+    def move(stage):
+        barrier.wait()
+        r = requests.patch(f"{live_server}/api/v1/projects/{pid}", headers=headers,
+                           json={"stage": stage, "stage_note": "并发"}, timeout=60)
+        statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=move, args=(stage,)) for stage in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) <= {200, 422} and 200 in statuses
+    with app.app_context():
+        project = db.session.get(Project, pid)
+        history = project.history
+        for before, after in zip(history, history[1:]):
+            assert after.from_stage is before.to_stage
+        assert history[-1].to_stage is project.stage
