@@ -115,11 +115,39 @@ def test_quarters_follow_beijing_time(client, auth, year_2031):
     assert _report(client, h, year=2030)["signed"] == {"count": 0, "amount_wan": 0}
 
 
-def test_sum_is_exact_in_the_database():
-    """The raw fen sum is an integer: no float ever touches the amounts."""
-    from roadshow.services.reports import from_fen
+def test_sum_is_exact_in_the_database(app):
+    """The database sums whole fen as integers — on SQLite, whose NUMERIC columns hold floats, as on
+    PostgreSQL — so 10000.10 + 20000.20 + 9999.99 + 30000.30 is 70000.59 exactly."""
+    from sqlalchemy import select
 
-    assert from_fen(7000059) == Decimal("70000.59")
+    from roadshow.extensions import db
+    from roadshow.models import Project
+    from roadshow.services.reports import fen_sum, from_fen
+
+    with app.app_context():
+        for amount in ("10000.10", "20000.20", "9999.99", "30000.30"):
+            db.session.add(Project(name=f"求和 {amount}", amount_wan=Decimal(amount)))
+        db.session.commit()
+        fen = db.session.scalar(select(fen_sum(Project.amount_wan)))
+        assert int(fen) == fen and int(fen) == 7000059
+        assert from_fen(fen) == Decimal("70000.59")
+        assert str(from_fen(fen)) == "70000.59"
+
+
+def test_workbook_neutralises_formulas(app):
+    from openpyxl import load_workbook
+
+    from roadshow.extensions import db
+    from roadshow.services import reports
+
+    with app.app_context():
+        ev = factories.event('=HYPERLINK("http://evil.example","点我")', starts_at=factories.aware(2031, 6, 1))
+        data = reports.pipeline_report(2031)
+        wb = load_workbook(reports.report_workbook(data, [reports.event_report(ev)]))
+        cell = wb["按活动"]["A2"]
+        assert cell.data_type == "s" and cell.value.startswith("'=")
+        assert wb["活动转化漏斗"]["A2"].value.startswith("'=")
+        db.session.rollback()
 
 
 def test_report_query_is_validated(client, auth):
