@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from flask import Response as FlaskResponse
 from flask import g
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 from spectree import Response
@@ -238,3 +239,59 @@ def project_history(project_id: int):
     users = pipeline.users_by_id(c.user_id for c in project.history)
     items = [StageChangeOut.of(c, users) for c in project.history]
     return History(project_id=project.id, items=items, total=len(items), per_page=max(len(items), 1))
+
+
+def _export_filters(query: "ProjectQuery") -> pipeline.Filters:
+    return pipeline.Filters(stage=pipeline.Stage(query.stage) if query.stage else None, industry=query.industry,
+                            event_id=query.event_id, team=query.team, q=query.q, overdue=query.overdue)
+
+
+@bp.get("/projects.csv")
+@require(P.manage_projects)
+@spec.validate(resp=Response(HTTP_401=Problem, HTTP_403=Problem), tags=["projects", "exports"])
+def export_projects_csv(query: ProjectQuery):
+    """All projects matching the filters as CSV (UTF-8 with BOM, so spreadsheet programs read Chinese);
+    cells that a spreadsheet would run as a formula are neutralised."""
+    import csv
+    import io
+
+    header, rows = pipeline.export_rows(_export_filters(query))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else (f"{v:f}" if isinstance(v, Decimal) else v) for v in row])
+    return FlaskResponse("\ufeff" + out.getvalue(), mimetype="text/csv",
+                         headers={"Content-Disposition": "attachment; filename=projects.csv"})
+
+
+@bp.get("/projects.xlsx")
+@require(P.manage_projects)
+@spec.validate(resp=Response(HTTP_401=Problem, HTTP_403=Problem), tags=["projects", "exports"])
+def export_projects_xlsx(query: ProjectQuery):
+    """All projects matching the filters as XLSX: typed cells, amounts as numbers, frozen header."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, rows = pipeline.export_rows(_export_filters(query))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "projects"
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for (cell,) in ws.iter_rows(min_row=2, min_col=8, max_col=8):
+        cell.number_format = "#,##0.00"
+    for col in (10, 12):
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return FlaskResponse(out.getvalue(),
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         headers={"Content-Disposition": "attachment; filename=projects.xlsx"})

@@ -452,3 +452,36 @@ def users_by_id(ids: Iterable[int | None]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# --- export ------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: str | None) -> str:
+    """Text a spreadsheet would run as a formula is kept as text (OWASP CSV injection)."""
+    value = value or ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def export_rows(filters: Filters) -> tuple[list[str], list[list[Any]]]:
+    """The projects as a table for CSV/XLSX: header in the user's language, typed values."""
+    from ..labels import STAGE
+
+    header = [_("ID"), _("Project name"), _("Organisation"), _("Stage"), _("Industry"), _("Industry team"),
+              _("Responsible officer"), _("Amount (10k yuan)"), _("Out of province"), _("Next follow-up"),
+              _("Source event"), _("Stage since"), _("Notes")]
+    stmt = project_query(filters).options(selectinload(Project.organisation), selectinload(Project.history)) \
+        .order_by(Project.id)
+    projects = db.session.scalars(stmt).all()
+    events = {e.id: e.title for e in db.session.scalars(
+        select(Event).where(Event.id.in_({p.source_event_id for p in projects if p.source_event_id})))}
+    rows = []
+    for p in projects:
+        since = p.history[-1].at.astimezone(SHANGHAI).date() if p.history else None
+        rows.append([p.id, _safe(p.name), _safe(p.organisation.name if p.organisation else ""), str(STAGE[p.stage]),
+                     _safe(p.industry), _safe(p.team), _safe(p.officer), p.amount_wan,
+                     _("Yes") if p.out_of_province else _("No"), p.next_follow_up,
+                     _safe(events.get(p.source_event_id)), since, _safe(p.notes)])
+    return header, rows

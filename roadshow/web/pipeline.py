@@ -85,7 +85,7 @@ def project(project_id: int):
                            attendee=attendee, users=users, today=pipeline.today())
 
 
-def _fill_project_choices(form: ProjectForm, event: Event | None = None) -> None:
+def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:
     form.industry.choices = _industry_choices(_("— choose —"))
     candidates = pipeline.lead_candidates(event) if event is not None else []
     if candidates:
@@ -96,6 +96,14 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None) -> None
         orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
         form.organisation_id.choices = [("", _("— choose —"))] + [(o.id, o.name) for o in orgs]
         form.attendee_id.choices = [("", _("— none —"))]
+    # A project being edited keeps its own organisation and guest even when they are not in the lists.
+    if project is not None:
+        if project.organisation and project.organisation_id not in [v for v, _l in form.organisation_id.choices]:
+            form.organisation_id.choices.insert(0, (project.organisation_id, project.organisation.name))
+        if project.attendee_id and project.attendee_id not in [v for v, _l in form.attendee_id.choices]:
+            attendee = db.session.get(Attendee, project.attendee_id)
+            if attendee is not None:
+                form.attendee_id.choices.append((attendee.id, attendee.name))
 
 
 def _project_fields(form: ProjectForm) -> dict:
@@ -129,7 +137,7 @@ def edit_project(project_id: int):
     item = pipeline.get_project(project_id)
     form = ProjectForm(obj=item)
     event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
-    _fill_project_choices(form, event)
+    _fill_project_choices(form, event, item)
     if request.method == "GET":
         form.amount_wan.data = "" if item.amount_wan is None else f"{item.amount_wan:f}"
         form.industry.data = item.industry or ""

@@ -253,3 +253,25 @@ def test_concurrent_stage_changes_keep_history_consistent(app, live_server, toke
         for before, after in zip(history, history[1:]):
             assert after.from_stage is before.to_stage
         assert history[-1].to_stage is project.stage
+
+
+def test_exports_csv_and_xlsx(client, auth):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    h = auth("organiser")
+    client.post("/api/v1/projects", headers=h, json={"name": "=cmd|' /C calc'!A0", "amount_wan": 10000.1,
+                                                     "industry": "新能源", "stage": "signed"})
+    client.post("/api/v1/projects", headers=h, json={"name": "普通项目", "amount_wan": 5})
+    r = client.get("/api/v1/projects.csv", headers=h)
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("编号,项目名称,单位,阶段")
+    assert "'=cmd" in text and "10000.10" in text and "已签约" in text
+    r = client.get("/api/v1/projects.xlsx?stage=signed", headers=h)
+    ws = load_workbook(BytesIO(r.data)).active
+    assert ws.freeze_panes == "A2" and ws.max_row == 2
+    assert ws["B2"].value.startswith("'=") and ws["H2"].value == 10000.1 and ws["H2"].number_format == "#,##0.00"
+    for role in ("viewer", "door"):
+        assert client.get("/api/v1/projects.csv", headers=auth(role)).status_code == 403
