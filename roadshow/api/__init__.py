@@ -96,14 +96,16 @@ def _check_body_and_token():
 FILE_OPERATIONS: dict[tuple[str, str], dict] = {}
 
 
-def file_operation(path: str, *, summary: str, media_type: str, tags: list[str], path_params: tuple[str, ...] = ()):
+def file_operation(path: str, *, summary: str, media_type: str, tags: list[str], path_params: tuple[str, ...] = (),
+                   query_params: tuple[str, ...] = ()):
     operation = {
         "summary": summary,
         "operationId": path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
         "tags": tags,
         "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
                        for p in path_params] + [
-            {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh_CN", "en"]}}],
+            {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh_CN", "en"]}}]
+        + [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}} for q in query_params],
         "responses": {
             "200": {"description": summary, "content": {media_type: {"schema": {"type": "string",
                                                                               "format": "binary"}}}},

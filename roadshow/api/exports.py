@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from ..permissions import P, require
-from ..web.exports import attendees_response, projects_response
+from flask import request
+
+from ..web.exports import attendees_response, project_filters, projects_response
 from . import bp, file_operation
 
+PROJECT_FILTERS = ("stage", "industry", "event_id", "team", "q", "overdue")
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,15 +29,15 @@ def export_attendees_xlsx(event_id: int):
 
 @bp.get("/projects.csv")
 @require(P.read_personal_data)
-@file_operation("/projects.csv", summary="All projects with their stage dates as CSV", media_type=CSV,
-                tags=["exports"])
+@file_operation("/projects.csv", summary="Projects with their stage dates as CSV (the pipeline's filters apply)",
+                media_type=CSV, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_csv():
-    return projects_response("csv")
+    return projects_response("csv", project_filters(request.args))
 
 
 @bp.get("/projects.xlsx")
 @require(P.read_personal_data)
-@file_operation("/projects.xlsx", summary="All projects with their stage dates as XLSX", media_type=XLSX,
-                tags=["exports"])
+@file_operation("/projects.xlsx", summary="Projects with their stage dates as XLSX (the pipeline's filters apply)",
+                media_type=XLSX, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_xlsx():
-    return projects_response("xlsx")
+    return projects_response("xlsx", project_filters(request.args))

@@ -1,4 +1,105 @@
-"""API v1: reports."""
+"""API v1: the pipeline report and an event's funnel."""
 from __future__ import annotations
 
-from . import bp, spec  # noqa: F401
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from spectree import Response
+
+from ..permissions import P, require
+from ..services import pipeline, reports
+from . import bp, spec
+from .schemas import Problem
+
+Wan = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
+
+
+class Total(BaseModel):
+    count: int
+    amount_wan: Wan
+
+
+class IndustryRow(BaseModel):
+    count: int = Field(description="projects in the pipeline (not dropped) at the end of the period")
+    amount_wan: Wan
+    signed: int = Field(description="projects that reached `signed` within the period")
+    signed_amount_wan: Wan
+
+
+class EventRow(BaseModel):
+    event_id: int
+    title: str
+    starts_at: datetime
+    leads: int = Field(description="leads from the event that entered the pipeline within the period")
+    leads_amount_wan: Wan
+    signed: int = Field(description="projects from the event that reached `signed` within the period")
+    amount_wan: Wan = Field(description="their amount")
+
+
+class PeriodOut(BaseModel):
+    start: date
+    end: date
+
+
+class PipelineReport(BaseModel):
+    year: int
+    quarter: int | None
+    period: PeriodOut
+    by_stage: dict[str, Total] = Field(description="the pipeline as it stood at the end of the period")
+    signed: Total
+    started: Total
+    producing: Total
+    out_of_province_over_100m: Total
+    by_industry: dict[str, IndustryRow]
+    by_event: list[EventRow]
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int = Field(ge=2000, le=2100)
+    quarter: int | None = Field(None, ge=1, le=4)
+
+
+class KindRow(BaseModel):
+    invited: int
+    registered: int
+    checked_in: int
+    leads: int
+    leads_amount_wan: Wan
+    signed: int
+    amount_wan: Wan
+
+
+class EventReport(BaseModel):
+    event_id: int
+    title: str
+    invited: int
+    registered: int = Field(description="attendees of confirmed registrations")
+    checked_in: int
+    leads: int
+    leads_amount_wan: Wan
+    signed: int = Field(description="leads from the event that have reached `signed` (whenever)")
+    amount_wan: Wan = Field(description="amount of the signed ones")
+    by_kind: dict[str, KindRow]
+
+
+ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
+
+
+@bp.get("/reports/pipeline")
+@require(P.read_reports)
+@spec.validate(resp=Response(HTTP_200=PipelineReport, **ERRORS), tags=["reports"])
+def pipeline_report(query: ReportQuery):
+    """The year's (or quarter's) pipeline report; periods are in Beijing time."""
+    return PipelineReport.model_validate(reports.pipeline_report(query.year, query.quarter))
+
+
+@bp.get("/events/<int:event_id>/report")
+@require(P.read_reports)
+@spec.validate(resp=Response(HTTP_200=EventReport, HTTP_404=Problem, **ERRORS), tags=["reports"])
+def event_report(event_id: int):
+    """An event's funnel: invited → registered → checked in → leads → signed, with amounts, by kind."""
+    return EventReport.model_validate(reports.event_report(pipeline.get_event(event_id)))

@@ -6,7 +6,7 @@ by its natural key before it is created, so loading twice changes nothing.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -176,6 +176,7 @@ def load() -> str:
 
     db.session.flush()
     created += _load_organisations(orgs)
+    _load_pipeline(events[ROADSHOW["title"]], orgs, created)
     if created:
         audit.record(None, "demo.load", "demo", None, {"created": len(created)})
         return f"demo data: created {len(created)} records"
@@ -202,3 +203,156 @@ def _load_organisations(orgs: dict[str, Organisation]) -> list[str]:
                 find_or_create_contact(org, contact_name, email=email, phone=phone, title=title)
                 created.append(f"contact {contact_name}")
     return created
+# The rest of the district's 2023 pipeline, so the 2023 report shows the annual summary's picture:
+# 28 newly signed projects, 7 newly started, and 38.01 亿元 (380,100 万元) signed out of province in
+# projects of 1 亿元 or more. name, organisation, province, industry, 万元, out of province,
+# [(stage, date)], met at the roadshow, officer
+PIPELINE_2023 = [
+    ("长三角新能源汽车零部件产业园", "宁波拓新汽车部件有限公司", "浙江省", "新能源汽车及零部件", "45000.00", True,
+     [(Stage.lead, _d(2022, 12, 5)), (Stage.negotiating, _d(2023, 2, 14)), (Stage.signed, _d(2023, 7, 21)),
+      (Stage.started, _d(2023, 11, 16))], False, "陈科长"),
+    ("智能家电核心部件生产基地", "佛山美智电器配件有限公司", "广东省", "智能家电", "38000.00", True,
+     [(Stage.lead, _d(2023, 1, 9)), (Stage.signed, _d(2023, 4, 27))], False, "周主任"),
+    ("生物医药研发生产中试平台", "苏州康研生物医药有限公司", "江苏省", "生命健康", "32500.00", True,
+     [(Stage.lead, _d(2023, 2, 2)), (Stage.negotiating, _d(2023, 3, 15)), (Stage.signed, _d(2023, 8, 30))],
+     False, "吴科长"),
+    ("高性能铝合金新材料项目", "温州瑞铝新材料有限公司", "浙江省", "新材料", "30000.00", True,
+     [(Stage.lead, _d(2023, 3, 1)), (Stage.signed, _d(2023, 6, 28)), (Stage.started, _d(2023, 12, 8))],
+     False, "郑科长"),
+    ("文旅数字光影综合体", "杭州光影文旅科技有限公司", "浙江省", "数字创意和文化旅游", "26000.00", True,
+     [(Stage.lead, _d(2023, 4, 10)), (Stage.negotiating, _d(2023, 5, 6)), (Stage.signed, _d(2023, 10, 18))],
+     False, "冯主任"),
+    ("淮南牛肉汤标准化生产线", "淮南市牛肉汤食品有限公司", "安徽省", "绿色食品", "6800.00", False,
+     [(Stage.lead, _d(2023, 4, 18)), (Stage.signed, _d(2023, 7, 6)), (Stage.started, _d(2023, 10, 25))],
+     True, "王主任"),
+    ("八公山豆制品精深加工扩建项目", "安徽八公山豆制品有限公司", "安徽省", "绿色食品", "4200.00", False,
+     [(Stage.lead, _d(2023, 4, 18)), (Stage.signed, _d(2023, 9, 12))], True, "王主任"),
+    ("清真牛肉预制菜加工项目", "阜阳市清真肉类加工有限公司", "安徽省", "绿色食品", "3500.00", False,
+     [(Stage.lead, _d(2023, 4, 18)), (Stage.negotiating, _d(2023, 5, 20)), (Stage.signed, _d(2023, 11, 3))],
+     True, "王主任"),
+    ("牛肉汤冷链物流中心", "上海鲜到家网络科技有限公司", "上海市", "现代服务业", "9800.00", True,
+     [(Stage.lead, _d(2023, 4, 18)), (Stage.signed, _d(2023, 12, 15))], True, "孙科长"),
+    ("工业互联网标识解析节点", "合肥云标信息技术有限公司", "安徽省", "新一代信息技术", "5200.00", False,
+     [(Stage.lead, _d(2023, 1, 12)), (Stage.signed, _d(2023, 3, 9))], False, "陈科长"),
+    ("新能源汽车线束配套项目", "淮南恒通汽车电子有限公司", "安徽省", "新能源汽车及零部件", "7600.00", False,
+     [(Stage.lead, _d(2023, 2, 20)), (Stage.signed, _d(2023, 5, 11))], False, "陈科长"),
+    ("精密数控机床维修中心", "常州精工数控有限公司", "江苏省", "高端装备制造", "2800.00", True,
+     [(Stage.lead, _d(2023, 3, 3)), (Stage.signed, _d(2023, 6, 2))], False, "李科长"),
+    ("智能小家电组装基地", "淮南美居电器有限公司", "安徽省", "智能家电", "5600.00", False,
+     [(Stage.lead, _d(2023, 2, 8)), (Stage.signed, _d(2023, 4, 20))], False, "周主任"),
+    ("中医药康养综合体", "安徽寿春康养产业有限公司", "安徽省", "生命健康", "8900.00", False,
+     [(Stage.lead, _d(2023, 5, 5)), (Stage.signed, _d(2023, 8, 17))], False, "吴科长"),
+    ("分布式光伏屋顶项目", "淮南皖能光伏科技有限公司", "安徽省", "新能源", "6300.00", False,
+     [(Stage.lead, _d(2023, 3, 20)), (Stage.signed, _d(2023, 7, 13))], False, "郑科长"),
+    ("储能电池回收利用项目", "湖州绿能循环科技有限公司", "浙江省", "新能源", "9500.00", True,
+     [(Stage.lead, _d(2023, 6, 1)), (Stage.signed, _d(2023, 9, 21))], False, "郑科长"),
+    ("改性塑料新材料项目", "淮南瑞丰新材料有限公司", "安徽省", "新材料", "4800.00", False,
+     [(Stage.lead, _d(2023, 4, 3)), (Stage.signed, _d(2023, 8, 8))], False, "郑科长"),
+    ("直播电商产业基地二期", "淮南市田家庵区电子商务产业园运营有限公司", "安徽省", "现代服务业", "1800.00", False,
+     [(Stage.lead, _d(2023, 5, 15)), (Stage.signed, _d(2023, 7, 28))], False, "孙科长"),
+    ("软件外包交付中心", "南京智码软件有限公司", "江苏省", "新一代信息技术", "3000.00", True,
+     [(Stage.lead, _d(2023, 6, 12)), (Stage.signed, _d(2023, 10, 9))], False, "陈科长"),
+    ("老字号食品文创街区", "淮南古城文旅发展有限公司", "安徽省", "数字创意和文化旅游", "7200.00", False,
+     [(Stage.lead, _d(2023, 5, 25)), (Stage.signed, _d(2023, 11, 22))], False, "冯主任"),
+    ("医疗器械消毒耗材生产项目", "淮南康达医疗器械有限公司", "安徽省", "生命健康", "3900.00", False,
+     [(Stage.lead, _d(2023, 7, 1)), (Stage.signed, _d(2023, 9, 28))], False, "吴科长"),
+    ("风电装备零部件加工项目", "盐城海风装备有限公司", "江苏省", "高端装备制造", "8600.00", True,
+     [(Stage.lead, _d(2023, 8, 2)), (Stage.signed, _d(2023, 11, 30))], False, "李科长"),
+    ("供应链物流分拨中心", "淮南顺达供应链管理有限公司", "安徽省", "现代服务业", "2500.00", False,
+     [(Stage.lead, _d(2023, 8, 15)), (Stage.signed, _d(2023, 12, 6))], False, "孙科长"),
+    ("智能门锁生产线", "深圳安居智能科技有限公司", "广东省", "智能家电", "4500.00", True,
+     [(Stage.lead, _d(2023, 9, 5)), (Stage.signed, _d(2023, 12, 22))], False, "周主任"),
+    ("新能源重卡换电站项目", "上海捷换能源科技有限公司", "上海市", "新能源汽车及零部件", "12000.00", True,
+     [(Stage.lead, _d(2023, 10, 16)), (Stage.negotiating, _d(2023, 12, 1))], False, "陈科长"),
+    ("氢能装备制造项目", "北京氢途科技有限公司", "北京市", "新能源", "20000.00", True,
+     [(Stage.lead, _d(2023, 3, 10)), (Stage.negotiating, _d(2023, 5, 18)), (Stage.dropped, _d(2023, 9, 30))],
+     False, "郑科长"),
+]
+
+# Guests of the roadshow: organisation, [guest names]; the first N_CHECKED_IN organisations came.
+ROADSHOW_GUESTS = [
+    ("老乡鸡集团有限公司", ["束总", "刘经理"]), ("淮南市牛肉汤食品有限公司", ["张总"]),
+    ("安徽八公山豆制品有限公司", ["李总"]), ("安徽皖中牧业有限公司", ["赵经理"]),
+    ("淮南市农家香调味品有限公司", ["钱总"]), ("安徽淮河粮油集团有限公司", ["孙总"]),
+    ("阜阳市清真肉类加工有限公司", ["马总"]), ("安徽寿州香食品有限公司", ["周经理"]),
+    ("淮南市田家庵区电子商务产业园运营有限公司", ["吴主任"]), ("杭州味道优选电子商务有限公司", ["郑总"]),
+    ("上海鲜到家网络科技有限公司", ["王总监"]), ("西部优势资本投资有限公司", ["冯总"]),
+    ("桉树资本管理有限公司", ["陈总"]), ("徽商银行股份有限公司淮南分行", ["褚行长"]),
+    ("中国农业银行股份有限公司淮南分行", ["卫经理"]), ("淮南市大学生创业孵化基地", ["蒋主任"]),
+    ("田家庵区科技企业孵化器有限公司", ["沈主任"]), ("淮南农村商业银行股份有限公司", ["韩经理"]),
+]
+N_CHECKED_IN = 15
+
+
+def _load_pipeline(roadshow: Event, orgs: dict[str, Organisation], created: list[str]) -> None:
+    """The rest of the 2023 pipeline, and the roadshow's invitations, guests and check-ins (only for
+    organisations that have no registration for it yet, so other demo loaders can add their own)."""
+    import secrets
+
+    from ..models import (Attendee, CheckIn, Contact, Invitation, InvitationStatus, Registration,
+                          RegistrationStatus)
+    from . import tickets
+
+    for name, org_name, province, industry, amount, out_of_province, stages, from_roadshow, officer \
+            in PIPELINE_2023:
+        if db.session.scalar(select(Project).where(Project.name == name)) is not None:
+            continue
+        org = orgs.get(org_name) or db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+        if org is None:
+            org = Organisation(name=org_name, kind=OrgKind.enterprise, province=province, industry=industry)
+            db.session.add(org)
+            created.append(f"organisation {org_name}")
+        orgs[org_name] = org
+        last = stages[-1][0]
+        project = Project(name=name, organisation=org, industry=industry, amount_wan=Decimal(amount),
+                          out_of_province=out_of_province, stage=last, team=_team_for(industry), officer=officer,
+                          source_event_id=roadshow.id if from_roadshow else None,
+                          next_follow_up=date(2024, 1, 15) if last in (Stage.lead, Stage.negotiating) else None)
+        previous = None
+        for stage, at in stages:
+            if stage is Stage.dropped:
+                project.history.append(StageChange(from_stage=previous, to_stage=stage, at=at, note="企业战略调整，项目终止"))
+                previous = stage
+                continue
+            start = STAGE_ORDER.index(previous) + 1 if previous else 0
+            for reached in STAGE_ORDER[start:STAGE_ORDER.index(stage) + 1]:
+                project.history.append(StageChange(from_stage=previous, to_stage=reached, at=at,
+                                                   note="演示数据" if reached == stage else "跨阶段推进"))
+                previous = reached
+        db.session.add(project)
+        created.append(f"project {name}")
+    db.session.flush()
+
+    morning = datetime(2023, 4, 18, 8, 30, tzinfo=SHANGHAI)
+    for index, (org_name, guests) in enumerate(ROADSHOW_GUESTS):
+        org = orgs[org_name]
+        has_registration = db.session.scalar(select(Registration.id).where(
+            Registration.event_id == roadshow.id, Registration.organisation_id == org.id).limit(1))
+        if has_registration is not None:
+            continue
+        contact = db.session.scalar(select(Contact).where(Contact.organisation_id == org.id,
+                                                          Contact.name == guests[0]))
+        if contact is None:
+            contact = Contact(organisation=org, name=guests[0], phone=f"1390554{index:04d}",
+                              email=f"guest{index + 1}@example.com")
+            db.session.add(contact)
+        invitation = Invitation(event=roadshow, organisation=org, contact=contact, seats=len(guests),
+                                token=secrets.token_urlsafe(24), status=InvitationStatus.registered,
+                                sent_at=datetime(2023, 4, 3, 10, 0, tzinfo=SHANGHAI))
+        registration = Registration(event=roadshow, organisation=org, invitation=invitation,
+                                    status=RegistrationStatus.confirmed, seats=len(guests),
+                                    manage_token=secrets.token_urlsafe(24),
+                                    consent_at=datetime(2023, 4, 6, 15, 0, tzinfo=SHANGHAI), consent_version="2023-01",
+                                    confirmed_at=datetime(2023, 4, 6, 15, 0, tzinfo=SHANGHAI))
+        for position, guest in enumerate(guests):
+            registration.attendees.append(Attendee(name=guest, position=position, title="总经理",
+                                                   phone=f"1390554{index:02d}{position:02d}"))
+        db.session.add(registration)
+        tickets.assign(registration)
+        db.session.flush()
+        if index < N_CHECKED_IN:
+            for position, attendee in enumerate(registration.attendees):
+                db.session.add(CheckIn(event_id=roadshow.id, attendee_id=attendee.id, device="demo-door-1",
+                                       scanned_at=morning.replace(minute=30 + index + position)))
+        created.append(f"roadshow guests of {org_name}")
+    db.session.flush()

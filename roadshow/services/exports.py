@@ -125,7 +125,8 @@ PROJECT_COLUMNS = [
 ]
 
 
-def project_rows() -> Iterator[list[Any]]:
+def project_rows(filters=None) -> Iterator[list[Any]]:
+    """All projects, or those matching `filters` (services.pipeline.Filters), oldest first."""
     shanghai = ZoneInfo("Asia/Shanghai")
     reached = (select(StageChange.project_id, StageChange.to_stage, func.min(StageChange.at).label("at"))
                .group_by(StageChange.project_id, StageChange.to_stage).subquery())
@@ -137,6 +138,10 @@ def project_rows() -> Iterator[list[Any]]:
             .outerjoin(Organisation, Project.organisation_id == Organisation.id)
             .outerjoin(Event, Project.source_event_id == Event.id)
             .order_by(Project.id).execution_options(yield_per=BATCH))
+    if filters is not None:
+        from .pipeline import project_query
+
+        stmt = stmt.where(Project.id.in_(project_query(filters).with_only_columns(Project.id)))
     yes, no = _("Yes"), _("No")
     for project, org_name, event_title in db.session.execute(stmt):
         d = dates.get(project.id, {})
@@ -179,6 +184,13 @@ def _csv_value(value: Any, column: Column) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     return csv_text(str(value))
+
+
+def force_text(cells) -> None:
+    """Cells of an ordinary (not write-only) sheet: text stays text, never a formula."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _xlsx_cell(sheet, value: Any, column: Column) -> WriteOnlyCell:

@@ -1,7 +1,7 @@
 """Console downloads of the spreadsheet exports; the API serves the same responses."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, send_file, stream_with_context
+from flask import Blueprint, Response, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -35,8 +35,21 @@ def attendees_response(event_id: int, fmt: str) -> Response:
                  exports.attendees_filename(event, fmt), _("Attendees"))
 
 
-def projects_response(fmt: str) -> Response:
-    return _file(exports.PROJECT_COLUMNS, exports.project_rows(), fmt, f"projects.{fmt}", _("Projects"))
+def projects_response(fmt: str, filters=None) -> Response:
+    return _file(exports.PROJECT_COLUMNS, exports.project_rows(filters), fmt, f"projects.{fmt}", _("Projects"))
+
+
+def project_filters(args) -> "object":
+    """The pipeline's filters (?stage=&industry=&event_id=&team=&q=&overdue=) from a query string;
+    unknown or malformed values are ignored, as on the board."""
+    from ..services.pipeline import Filters, Stage
+
+    stage = args.get("stage")
+    event_id = args.get("event_id", type=int)
+    return Filters(stage=Stage(stage) if stage in Stage.__members__ else None,
+                   industry=(args.get("industry") or None), team=(args.get("team") or None),
+                   event_id=event_id if event_id is not None and 0 < event_id < 2**63 else None,
+                   q=(args.get("q") or "")[:200] or None, overdue=args.get("overdue") in ("1", "true", "on"))
 
 
 @bp.get("/events/<int:event_id>/export/attendees.<any(csv, xlsx):fmt>")
@@ -48,4 +61,4 @@ def attendees(event_id: int, fmt: str):
 @bp.get("/pipeline/export/projects.<any(csv, xlsx):fmt>")
 @require(P.read_personal_data)
 def projects(fmt: str):
-    return projects_response(fmt)
+    return projects_response(fmt, project_filters(request.args))

@@ -1,6 +1,300 @@
 """The investment pipeline: board, projects, follow-ups, lead capture and reports."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-bp = Blueprint("pipeline", __name__)
+from ..extensions import db
+from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
+from ..models import Attendee, Event, EventStatus, Organisation, Stage
+from ..models.types import utcnow
+from ..permissions import P, current_actor, require
+from ..services import pipeline, reports
+from ..services.errors import Invalid
+
+bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
+
+# Service field → form field, where their names differ.
+FIELD_FOR = {"stage_changed_at": "date", "stage_note": "note"}
+
+
+def _put_errors(form, exc: Invalid) -> None:
+    for field, messages in exc.errors.items():
+        target = getattr(form, FIELD_FOR.get(field, field), None)
+        if target is None:
+            flash(" ".join(messages), "danger")
+        else:
+            target.errors = list(target.errors or []) + list(messages)
+
+
+def _safe_next(default: str) -> str:
+    target = request.values.get("next", "")
+    if target.startswith("/pipeline") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def _filters() -> pipeline.Filters:
+    args = request.args
+    try:
+        stage = Stage(args["stage"]) if args.get("stage") else None
+        event_id = int(args["event_id"]) if args.get("event_id") else None
+    except ValueError:
+        abort(404)
+    return pipeline.Filters(stage=stage, industry=args.get("industry") or None, event_id=event_id,
+                            team=args.get("team") or None, q=(args.get("q") or "")[:200] or None,
+                            overdue=args.get("overdue") == "1")
+
+
+def _industry_choices(blank: str) -> list[tuple[str, str]]:
+    return [("", blank)] + [(name, name) for name in pipeline.industry_names()]
+
+
+# --- board and project pages -------------------------------------------------------------------
+
+@bp.get("/")
+@require(P.read_projects)
+def board():
+    filters = _filters()
+    columns = pipeline.board(filters)
+    events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
+    return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
+                           industries=pipeline.industry_names(), teams=pipeline.teams(), events=events,
+                           stages=list(Stage))
+
+
+@bp.get("/follow-ups")
+@require(P.read_projects)
+def follow_ups():
+    return render_template("pipeline/follow_ups.html", projects=pipeline.overdue_follow_ups(),
+                           today=pipeline.today())
+
+
+@bp.get("/projects/<int:project_id>")
+@require(P.read_projects)
+def project(project_id: int):
+    item = pipeline.get_project(project_id)
+    event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
+    attendee = db.session.get(Attendee, item.attendee_id) if item.attendee_id else None
+    users = pipeline.users_by_id(c.user_id for c in item.history)
+    # The events area's page, once it is there.
+    event_url = (url_for("events.detail", event_id=event.id)
+                 if event is not None and "events.detail" in current_app.view_functions else None)
+    return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
+                           attendee=attendee, users=users, today=pipeline.today())
+
+
+def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:
+    form.industry.choices = _industry_choices(_("— choose —"))
+    candidates = pipeline.lead_candidates(event) if event is not None else []
+    if candidates:
+        form.organisation_id.choices = [(c.organisation.id, c.organisation.name) for c in candidates]
+        form.attendee_id.choices = [("", _("— none —"))] + [
+            (a.id, f"{a.name}（{c.organisation.name}）") for c in candidates for a in c.attendees]
+    else:
+        orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+        form.organisation_id.choices = [("", _("— choose —"))] + [(o.id, o.name) for o in orgs]
+        form.attendee_id.choices = [("", _("— none —"))]
+    # A project being edited keeps its own organisation and guest even when they are not in the lists.
+    if project is not None:
+        if project.organisation and project.organisation_id not in [v for v, _l in form.organisation_id.choices]:
+            form.organisation_id.choices.insert(0, (project.organisation_id, project.organisation.name))
+        if project.attendee_id and project.attendee_id not in [v for v, _l in form.attendee_id.choices]:
+            attendee = db.session.get(Attendee, project.attendee_id)
+            if attendee is not None:
+                form.attendee_id.choices.append((attendee.id, attendee.name))
+
+
+def _project_fields(form: ProjectForm) -> dict:
+    return dict(name=form.name.data, organisation_id=form.organisation_id.data,
+                attendee_id=form.attendee_id.data, industry=form.industry.data or None,
+                amount_wan=form.amount_wan.data, out_of_province=form.out_of_province.data, team=form.team.data,
+                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@require(P.manage_projects)
+def new_project():
+    form = ProjectForm()
+    _fill_project_choices(form)
+    if form.validate_on_submit():
+        try:
+            item = pipeline.create_project(_project_fields(form), actor=current_actor())
+        except Invalid as exc:
+            db.session.rollback()
+            _put_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The project was added to the pipeline."), "success")
+            return redirect(url_for("pipeline.project", project_id=item.id))
+    return render_template("pipeline/project_form.html", form=form, project=None, event=None)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@require(P.manage_projects)
+def edit_project(project_id: int):
+    item = pipeline.get_project(project_id)
+    form = ProjectForm(obj=item)
+    event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
+    _fill_project_choices(form, event, item)
+    if request.method == "GET":
+        form.amount_wan.data = "" if item.amount_wan is None else f"{item.amount_wan:f}"
+        form.industry.data = item.industry or ""
+    if form.validate_on_submit():
+        try:
+            pipeline.update_project(item, _project_fields(form), actor=current_actor())
+        except Invalid as exc:
+            db.session.rollback()
+            _put_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The project was saved."), "success")
+            return redirect(url_for("pipeline.project", project_id=item.id))
+    return render_template("pipeline/project_form.html", form=form, project=item, event=event)
+
+
+@bp.route("/projects/<int:project_id>/move", methods=["GET", "POST"])
+@require(P.manage_projects)
+def move(project_id: int):
+    item = pipeline.lock_project(project_id) if request.method == "POST" else pipeline.get_project(project_id)
+    form = MoveForm()
+    if request.method == "GET":
+        form.stage.data = request.args.get("to") or item.stage.value
+        form.date.data = pipeline.today()
+    if form.validate_on_submit():
+        try:
+            at = pipeline.moment_for_date(form.date.data, item)
+            pipeline.update_project(item, {}, actor=current_actor(), stage=form.stage.data,
+                                    stage_note=form.note.data, stage_changed_at=at)
+        except Invalid as exc:
+            db.session.rollback()
+            _put_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(project)s is now at stage: %(stage)s.", project=item.name,
+                    stage=pipeline_stage_label(item.stage)), "success")
+            return redirect(_safe_next(url_for("pipeline.project", project_id=item.id)))
+    return render_template("pipeline/move.html", form=form, project=item, today=pipeline.today(),
+                           next=_safe_next(""))
+
+
+def pipeline_stage_label(stage: Stage) -> str:
+    from ..labels import STAGE
+
+    return str(STAGE[stage])
+
+
+# --- lead capture ------------------------------------------------------------------------------
+
+@bp.get("/leads")
+@require(P.manage_projects)
+def lead_events():
+    """Choose the event the leads were met at: the latest ones first."""
+    events = db.session.scalars(select(Event).where(Event.status != EventStatus.cancelled,
+                                                    Event.starts_at <= utcnow())
+                                .order_by(Event.starts_at.desc()).limit(30)).all()
+    return render_template("pipeline/lead_events.html", events=events)
+
+
+def _bulk_form(event: Event, candidates) -> BulkLeadForm:
+    form = BulkLeadForm(prefix="bulk")
+    form.organisation_ids.choices = [(c.organisation.id, c.organisation.name) for c in candidates if c.checked_in]
+    form.industry.choices = _industry_choices(_("Each organisation's own industry"))
+    return form
+
+
+@bp.get("/events/<int:event_id>/leads")
+@require(P.manage_projects)
+def event_leads(event_id: int):
+    event = pipeline.get_event(event_id)
+    candidates = pipeline.lead_candidates(event)
+    projects = pipeline.list_projects(pipeline.Filters(event_id=event.id), per_page=200)[0]
+    return render_template("pipeline/event_leads.html", event=event, candidates=candidates, projects=projects,
+                           bulk=_bulk_form(event, candidates))
+
+
+@bp.post("/events/<int:event_id>/leads/bulk")
+@require(P.manage_projects)
+def bulk_leads(event_id: int):
+    event = pipeline.get_event(event_id)
+    candidates = pipeline.lead_candidates(event)
+    form = _bulk_form(event, candidates)
+    if form.validate_on_submit():
+        try:
+            created = pipeline.capture_checked_in_leads(
+                event, form.organisation_ids.data or [], actor=current_actor(), industry=form.industry.data or None,
+                next_follow_up=form.next_follow_up.data)
+        except Invalid as exc:
+            db.session.rollback()
+            _put_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(n)d leads were added to the pipeline.", n=len(created)), "success")
+            return redirect(url_for("pipeline.event_leads", event_id=event.id))
+    projects = pipeline.list_projects(pipeline.Filters(event_id=event.id), per_page=200)[0]
+    return render_template("pipeline/event_leads.html", event=event, candidates=candidates, projects=projects,
+                           bulk=form), 422
+
+
+@bp.route("/events/<int:event_id>/leads/new", methods=["GET", "POST"])
+@require(P.manage_projects)
+def capture_lead(event_id: int):
+    event = pipeline.get_event(event_id)
+    form = ProjectForm()
+    _fill_project_choices(form, event)
+    if request.method == "GET":
+        org_id = request.args.get("organisation_id", type=int)
+        attendee_id = request.args.get("attendee_id", type=int)
+        candidate = next((c for c in pipeline.lead_candidates(event) if c.organisation.id == org_id), None)
+        if candidate is not None:
+            form.organisation_id.data = org_id
+            form.attendee_id.data = attendee_id if any(a.id == attendee_id for a in candidate.attendees) else (
+                candidate.checked_in[0].id if candidate.checked_in else None)
+            industry = candidate.organisation.industry
+            form.industry.data = industry if industry in pipeline.industry_names() else ""
+            form.out_of_province.data = bool(candidate.organisation.province
+                                             and candidate.organisation.province != "安徽省")
+    if form.validate_on_submit():
+        fields = _project_fields(form)
+        try:
+            item = pipeline.capture_lead(event, actor=current_actor(), **fields)
+        except Invalid as exc:
+            db.session.rollback()
+            _put_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The lead was added to the pipeline."), "success")
+            return redirect(url_for("pipeline.project", project_id=item.id))
+    return render_template("pipeline/project_form.html", form=form, project=None, event=event)
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+def _period_args() -> tuple[int, int | None]:
+    year = request.args.get("year", type=int) or pipeline.today().year
+    quarter = request.args.get("quarter", type=int)
+    if not 2000 <= year <= 2100 or (quarter is not None and not 1 <= quarter <= 4):
+        abort(404)
+    return year, quarter
+
+
+@bp.get("/report")
+@require(P.read_reports)
+def report():
+    year, quarter = _period_args()
+    data = reports.pipeline_report(year, quarter)
+    funnels = [reports.event_report(db.session.get(Event, row["event_id"])) for row in data["by_event"]]
+    return render_template("pipeline/report.html", report=data, funnels=funnels, year=year, quarter=quarter,
+                           chart=reports.chart_data(data, funnels), this_year=pipeline.today().year)
+
+
+@bp.get("/report.xlsx")
+@require(P.read_reports)
+def report_xlsx():
+    year, quarter = _period_args()
+    data = reports.pipeline_report(year, quarter)
+    funnels = [reports.event_report(db.session.get(Event, row["event_id"])) for row in data["by_event"]]
+    name = f"pipeline-{year}" + (f"-Q{quarter}" if quarter else "") + ".xlsx"
+    return send_file(reports.report_workbook(data, funnels), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

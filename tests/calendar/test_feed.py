@@ -14,11 +14,12 @@ from tests.calendar.ics import parse
 
 @contextmanager
 def statements():
-    """Every SQL statement the block sends to the database."""
+    """Every SQL statement the block sends to the database (transaction control left out)."""
     seen: list[str] = []
 
     def listen(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+            seen.append(statement)
 
     sa_event.listen(db.engine, "before_cursor_execute", listen)
     try:

@@ -1,0 +1,54 @@
+"""Forms of the pipeline pages: projects, lead capture, stage moves."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..labels import STAGE
+from ..models import Stage
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class ProjectForm(FlaskForm):
+    name = StringField(_l("Project name"), validators=[DataRequired(message=_l("Enter the project's name.")),
+                                                       Length(max=200)])
+    organisation_id = SelectField(_l("Organisation"), coerce=_int_or_none, validate_choice=False)
+    attendee_id = SelectField(_l("Guest met"), coerce=_int_or_none, validate_choice=False)
+    industry = SelectField(_l("Industry"), validate_choice=False)
+    amount_wan = StringField(_l("Amount (10k yuan)"), validators=[Length(max=20)],
+                             render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    out_of_province = BooleanField(_l("Out-of-province project"))
+    team = StringField(_l("Industry team"), validators=[Length(max=50)])
+    officer = StringField(_l("Responsible officer"), validators=[Length(max=100)])
+    next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Save"))
+
+
+class MoveForm(FlaskForm):
+    stage = SelectField(_l("New stage"), choices=[(s.value, STAGE[s]) for s in Stage],
+                        validators=[InputRequired(message=_l("Choose the new stage."))])
+    date = DateField(_l("Date of the change"), validators=[InputRequired(message=_l("Enter the date."))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)], render_kw={"rows": 2})
+    submit = SubmitField(_l("Move"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BulkLeadForm(FlaskForm):
+    organisation_ids = MultiCheckboxField(_l("Checked-in organisations"), coerce=int, validate_choice=False)
+    industry = SelectField(_l("Industry"), validate_choice=False)
+    next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
+    submit = SubmitField(_l("Mark as leads"))

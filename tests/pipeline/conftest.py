@@ -1,0 +1,33 @@
+"""Pipeline fixtures: the district's industry list, and a clock frozen after the test year.
+
+Reports are tested in 2031, a year no other test touches. A stage change can never be dated in the
+future, so the pipeline's clock is set to 2032-02-01 (UTC) for these tests.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+FROZEN_NOW = datetime(2032, 2, 1, 4, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def industries(app):
+    from roadshow.extensions import db
+    from roadshow.models import Industry
+    from roadshow.services.demo import INDUSTRIES
+
+    with app.app_context():
+        for position, name in enumerate(INDUSTRIES):
+            db.session.add(Industry(name=name, position=position))
+        db.session.commit()
+    return INDUSTRIES
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    from roadshow.services import pipeline
+
+    monkeypatch.setattr(pipeline, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
