@@ -22,6 +22,12 @@ def settle():
     db.session.rollback()
 
 
+def signed_in(auth, role):
+    headers = auth(role)
+    settle()
+    return headers
+
+
 def person(name="王小明", phone="138 0013-8000", **extra):
     return {"name": name, "phone": phone, **extra}
 
@@ -229,6 +235,7 @@ def test_head_that_does_not_fit_blocks_the_queue(client, app_ctx):
 
 
 def test_approval_flow(client, app_ctx, auth, smtp):
+    organiser, door, viewer = (signed_in(auth, role) for role in ("organiser", "door", "viewer"))
     ev = factories.event(capacity=2, approval_required=True)
     inv1 = factories.invitation(ev, seats=2, email="one@example.com")
     inv2 = factories.invitation(ev, seats=2, email="two@example.com")
@@ -241,13 +248,12 @@ def test_approval_flow(client, app_ctx, auth, smtp):
     smtp.wait_for(3)
     assert "审核" in smtp.to("one@example.com")[0]["Subject"]
 
-    organiser = auth("organiser")
     listed = client.get(f"/api/v1/events/{ev.id}/registrations?status=pending", headers=organiser)
     assert listed.status_code == 200 and listed.json["total"] == 3
     assert listed.json["items"][0]["attendees"][0]["phone"] == "13800138000"
-    for role in ("door", "viewer"):
-        assert client.get(f"/api/v1/events/{ev.id}/registrations", headers=auth(role)).status_code == 403
-        assert client.post(f"/api/v1/registrations/{r1['id']}/approve", headers=auth(role)).status_code == 403
+    for headers in (door, viewer):
+        assert client.get(f"/api/v1/events/{ev.id}/registrations", headers=headers).status_code == 403
+        assert client.post(f"/api/v1/registrations/{r1['id']}/approve", headers=headers).status_code == 403
     assert client.get("/api/v1/events/999999/registrations", headers=organiser).status_code == 404
 
     ok = client.post(f"/api/v1/registrations/{r1['id']}/approve", headers=organiser)
