@@ -179,6 +179,12 @@ def _organisation_for(organisation: dict | None, invitation: Invitation | None, 
                                                      **fields)
     except Invalid as exc:
         raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
+    except IntegrityError:
+        # The same new organisation (credit code) created at this moment by a registration for another
+        # event: nothing was written; the registrant sends again and is matched to it.
+        db.session.rollback()
+        raise Conflict(_("Your organisation was registered at the same moment by someone else; "
+                         "please send the form again.")) from None
     return org
 
 
@@ -487,7 +493,9 @@ def _render(kind: str, reg: Registration, attendees: list[Attendee], with_manage
     (zh_subject, zh_text, zh_html), (en_subject, en_text, en_html) = parts
     text = f"{zh_text.strip()}\n\n----------------------------------------\n\n{en_text.strip()}\n"
     html = render_template("mail/layout.html", parts=[("zh-CN", zh_html), ("en", en_html)])
-    return f"{zh_subject} / {en_subject}", text, html
+    # Titles are organisers' text: a line break in a header would make the message undeliverable.
+    subject = " ".join(f"{zh_subject} / {en_subject}".split())
+    return subject, text, html
 
 
 def _notify(reg: Registration, kind: str) -> None:
