@@ -323,3 +323,37 @@ def test_open_and_decline_invitation(client, app_ctx):
     client.post(URL, json={"invitation": inv2.token, "consent": True, "attendees": [person()]})
     with pytest.raises(Conflict):
         service.decline_invitation(inv2.token)
+
+
+def test_raising_capacity_promotes_through_promote_waitlist(client, app_ctx):
+    from roadshow.services import registration as service
+
+    ev = factories.event(capacity=1)
+    first = client.post(URL, json={"invitation": factories.invitation(ev).token, "consent": True,
+                                   "attendees": [person("甲")]}).json
+    settle()
+    second = client.post(URL, json={"invitation": factories.invitation(ev).token, "consent": True,
+                                    "attendees": [person("乙")]}).json
+    assert (first["status"], second["status"]) == ("confirmed", "waitlisted")
+    settle()
+    event = db.session.get(type(ev), ev.id)
+    event.capacity = 2
+    db.session.commit()
+    promoted = service.promote_waitlist(event)
+    assert [r.id for r in promoted] == [second["id"]]
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "promotion",
+                                                         OutboxMessage.registration_id == second["id"]))
+    assert service.promote_waitlist(event) == []
+
+
+def test_hostile_text_is_escaped_in_pages_and_html_mail(client, invite, smtp):
+    inv = invite()
+    r = client.post(URL, json={"invitation": inv.token, "consent": True,
+                               "attendees": [person('<script>alert("x")</script>', title="<b>总</b>")]})
+    assert r.status_code == 201
+    page = client.get(r.json["manage_url"].replace("http://localhost", "")).get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    smtp.wait_for(1)
+    html = html_of(smtp.messages[0])
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert '<script>alert("x")</script>' in text_of(smtp.messages[0])  # plain text stays as typed
