@@ -53,3 +53,22 @@ def yi(amount: Decimal | None) -> str:
     if amount is None:
         return "—"
     return f"{(Decimal(amount) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+from .models import InvitationStatus, RegistrationStatus  # noqa: E402
+
+REGISTRATION_STATUS = {
+    RegistrationStatus.pending: _l("Awaiting approval"),
+    RegistrationStatus.confirmed: _l("Confirmed"),
+    RegistrationStatus.waitlisted: _l("On the waiting list"),
+    RegistrationStatus.cancelled: _l("Cancelled"),
+    RegistrationStatus.rejected: _l("Not approved"),
+}
+
+INVITATION_STATUS = {
+    InvitationStatus.pending: _l("Not sent"),
+    InvitationStatus.sent: _l("Sent"),
+    InvitationStatus.opened: _l("Opened"),
+    InvitationStatus.registered: _l("Registered"),
+    InvitationStatus.declined: _l("Declined invitation"),
+}

@@ -1,4 +1,232 @@
-"""API v1: registrations."""
+"""Public registration (no token) and the organisers' registration list, approval and rejection."""
 from __future__ import annotations
 
-from . import bp, spec  # noqa: F401
+from datetime import datetime
+from typing import Literal
+
+from flask import current_app, request
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response
+from sqlalchemy import func, select
+
+from ..extensions import db, limiter
+from ..models import Event, Organisation, OrgKind, Registration, RegistrationStatus
+from ..permissions import P, current_actor, require
+from ..services import registration as service
+from ..services.errors import NotFound
+from . import bp, public, spec
+from .schemas import Page, PageQuery, Problem
+
+KindName = Literal["enterprise", "fund", "bank", "incubator", "ecommerce", "association", "government", "other"]
+StatusName = Literal["pending", "confirmed", "waitlisted", "cancelled", "rejected"]
+
+
+class OrganisationIn(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    kind: KindName | None = None
+    credit_code: str | None = Field(None, max_length=40)
+    province: str | None = Field(None, max_length=50)
+    city: str | None = Field(None, max_length=50)
+    industry: str | None = Field(None, max_length=50)
+    website: str | None = Field(None, max_length=300)
+
+
+class AttendeeIn(BaseModel):
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=40)
+    email: str | None = Field(None, max_length=254)
+    title: str | None = Field(None, max_length=200)
+
+
+class RegistrationIn(BaseModel):
+    invitation: str | None = Field(None, max_length=100, description="The invitation's token (from /r/{token}).")
+    event_id: int | None = Field(None, description="Open events only.")
+    organisation: OrganisationIn | None = None
+    attendees: list[AttendeeIn] = Field(min_length=1, max_length=200)
+    consent: bool = Field(False, description="Consent to the processing of personal information (PIPL).")
+
+
+class PublicAttendeeOut(BaseModel):
+    id: int
+    name: str
+    title: str | None = None
+    ticket_code: str | None = Field(None, description="Only when the registration is confirmed.")
+    qr_png_url: str | None = None
+    qr_svg_url: str | None = None
+
+
+class OrganisationRef(BaseModel):
+    id: int
+    name: str
+    kind: KindName
+
+
+class PublicRegistrationOut(BaseModel):
+    id: int
+    status: StatusName
+    event_id: int
+    manage_url: str
+    organisation: OrganisationRef
+    attendees: list[PublicAttendeeOut]
+
+
+class CancelledOut(BaseModel):
+    status: Literal["cancelled"]
+
+
+class AttendeeOut(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+    title: str | None
+    ticket_code: str | None
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    event_id: int
+    invitation_id: int | None
+    status: StatusName
+    seats: int
+    organisation: OrganisationRef
+    attendees: list[AttendeeOut]
+    created_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    consent_at: datetime
+    consent_version: str
+
+
+class ListQuery(PageQuery):
+    model_config = ConfigDict(extra="ignore")
+
+    status: StatusName | None = None
+    kind: KindName | None = None
+
+
+class RejectIn(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+def _org(reg: Registration) -> dict:
+    return {"id": reg.organisation.id, "name": reg.organisation.name, "kind": reg.organisation.kind.value}
+
+
+def public_view(reg: Registration) -> dict:
+    confirmed = reg.status is RegistrationStatus.confirmed
+    attendees = []
+    for a in reg.attendees:
+        item = {"id": a.id, "name": a.name, "title": a.title}
+        if confirmed and a.ticket_code:
+            png, svg = service.ticket_urls(a.ticket_code)
+            item.update(ticket_code=a.ticket_code, qr_png_url=png, qr_svg_url=svg)
+        attendees.append(item)
+    return {"id": reg.id, "status": reg.status.value, "event_id": reg.event_id,
+            "manage_url": service.manage_url(reg), "organisation": _org(reg), "attendees": attendees}
+
+
+def organiser_view(reg: Registration) -> dict:
+    return RegistrationOut(
+        id=reg.id, event_id=reg.event_id, invitation_id=reg.invitation_id, status=reg.status.value,
+        seats=reg.seats, organisation=OrganisationRef(**_org(reg)),
+        attendees=[AttendeeOut(id=a.id, name=a.name, phone=a.phone, email=a.email, title=a.title,
+                               ticket_code=a.ticket_code) for a in reg.attendees],
+        created_at=reg.created_at, confirmed_at=reg.confirmed_at, cancelled_at=reg.cancelled_at,
+        decided_at=reg.decided_at, decision_reason=reg.decision_reason, consent_at=reg.consent_at,
+        consent_version=reg.consent_version)
+
+
+def _public_limit() -> str:
+    return current_app.config["RATELIMIT_PUBLIC"]
+
+
+PUBLIC_ERRORS = dict(HTTP_404=Problem, HTTP_429=Problem)
+
+
+@bp.post("/public/registrations")
+@limiter.limit(_public_limit)
+@public
+@spec.validate(resp=Response(HTTP_201=PublicRegistrationOut, HTTP_409=Problem, HTTP_410=Problem,
+                             **PUBLIC_ERRORS), tags=["public registration"], security={})
+def create_registration(json: RegistrationIn):
+    """Register for an event from an invitation (`invitation`) or, for open events, by `event_id`.
+
+    Confirmed when the whole party fits, otherwise waitlisted whole; `pending` when the event needs
+    approval. 404 unknown invitation, 409 the invitation already has an active registration, 410 event
+    cancelled or not published, 422 invalid input (consent, phone numbers, too many attendees)."""
+    reg = service.register(
+        invitation_token=json.invitation, event_id=json.event_id,
+        organisation=json.organisation.model_dump(exclude_none=True) if json.organisation else None,
+        attendees=[a.model_dump() for a in json.attendees], consent=json.consent,
+        client_ip=request.remote_addr)
+    return public_view(reg), 201
+
+
+@bp.get("/public/registrations/<manage_token>")
+@limiter.limit(_public_limit)
+@public
+@spec.validate(resp=Response(HTTP_200=PublicRegistrationOut, **PUBLIC_ERRORS), tags=["public registration"],
+               security={})
+def get_public_registration(manage_token: str):
+    """The registration behind a manage link."""
+    return public_view(service.by_manage_token(manage_token))
+
+
+@bp.delete("/public/registrations/<manage_token>")
+@limiter.limit(_public_limit)
+@public
+@spec.validate(resp=Response(HTTP_200=CancelledOut, HTTP_409=Problem, **PUBLIC_ERRORS),
+               tags=["public registration"], security={})
+def cancel_public_registration(manage_token: str):
+    """Cancel; the seats go to the waitlist in order of arrival and the promoted get tickets by email."""
+    reg = service.cancel_registration(service.by_manage_token(manage_token))
+    return {"status": reg.status.value}
+
+
+ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem)
+
+
+@bp.get("/events/<int:event_id>/registrations")
+@require(P.read_personal_data)
+@spec.validate(resp=Response(HTTP_200=Page[RegistrationOut], **ERRORS), tags=["registrations"])
+def list_registrations(event_id: int, query: ListQuery):
+    """An event's registrations with their attendees (organisers and admins: contains phone numbers)."""
+    if db.session.get(Event, event_id) is None:
+        raise NotFound()
+    stmt = select(Registration).where(Registration.event_id == event_id)
+    if query.status:
+        stmt = stmt.where(Registration.status == RegistrationStatus(query.status))
+    if query.kind:
+        stmt = stmt.join(Organisation, Organisation.id == Registration.organisation_id) \
+            .where(Organisation.kind == OrgKind(query.kind))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Registration.id).offset((query.page - 1) * query.per_page)
+                              .limit(query.per_page)).all()
+    return Page[RegistrationOut](items=[organiser_view(r) for r in rows], total=total, page=query.page,
+                                 per_page=query.per_page)
+
+
+def _registration(registration_id: int) -> Registration:
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound()
+    return reg
+
+
+@bp.post("/registrations/<int:registration_id>/approve")
+@require(P.manage_events)
+@spec.validate(resp=Response(HTTP_200=RegistrationOut, HTTP_409=Problem, **ERRORS), tags=["registrations"])
+def approve_registration(registration_id: int):
+    """Approve a pending registration: confirmed if it fits whole now, otherwise waitlisted. 409 unless pending."""
+    return organiser_view(service.approve(_registration(registration_id), current_actor()))
+
+
+@bp.post("/registrations/<int:registration_id>/reject")
+@require(P.manage_events)
+@spec.validate(resp=Response(HTTP_200=RegistrationOut, HTTP_409=Problem, **ERRORS), tags=["registrations"])
+def reject_registration(registration_id: int, json: RejectIn):
+    """Decline an active registration with a reason (mailed to the registrant); freed seats are promoted."""
+    return organiser_view(service.reject(_registration(registration_id), json.reason, current_actor()))

@@ -35,7 +35,7 @@ class ContactForm(Form):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the organisation's name.")),
+    name = StringField(_l("Organisation name"), validators=[DataRequired(message=_l("Enter the organisation's name.")),
                                                _at_most(200)])
     kind = SelectField(_l("Kind"), default=OrgKind.enterprise.value,
                        choices=[SelectChoice(kind.value, label) for kind, label in ORG_KIND.items()])

@@ -176,7 +176,11 @@ def load() -> str:
 
     db.session.flush()
     created += _load_organisations(orgs)
+    # Registrations first: the pipeline's loader adds guests only for organisations not yet registered.
+    created.extend(_load_registrations(events[ROADSHOW["title"]], orgs))
+    db.session.flush()
     _load_pipeline(events[ROADSHOW["title"]], orgs, created)
+    db.session.flush()
     if created:
         audit.record(None, "demo.load", "demo", None, {"created": len(created)})
         return f"demo data: created {len(created)} records"
@@ -356,3 +360,67 @@ def _load_pipeline(roadshow: Event, orgs: dict[str, Organisation], created: list
                                        scanned_at=morning.replace(minute=30 + index + position)))
         created.append(f"roadshow guests of {org_name}")
     db.session.flush()
+# Guests of the roadshow: organisation, contact (email), [(attendee, title, mobile)], registered on
+REGISTRATIONS = [
+    ("老乡鸡集团有限公司", "shu@laoxiangji.example.com",
+     [("束从轩", "董事长", "13805540001"), ("王晓明", "副总经理", "13805540002")], datetime(2023, 4, 10, 9, 30)),
+    ("淮南市牛肉汤食品有限公司", "li@niuroutang.example.com",
+     [("李国强", "总经理", "13905540003"), ("陈静", "市场总监", "13905540004")], datetime(2023, 4, 10, 14, 5)),
+    ("安徽八公山豆制品有限公司", "zhao@bagongshan.example.com", [("赵立新", "总经理", "13605540005")],
+     datetime(2023, 4, 11, 10, 12)),
+    ("杭州味道优选电子商务有限公司", "hu@weidao.example.com", [("胡晓婷", "运营总监", "13705710006")],
+     datetime(2023, 4, 11, 16, 40)),
+    ("西部优势资本投资有限公司", "sun@xbyszb.example.com", [("孙志远", "投资总监", "13902900007")],
+     datetime(2023, 4, 12, 11, 0)),
+    ("徽商银行股份有限公司淮南分行", "qian@hsbank.example.com",
+     [("钱卫东", "副行长", "13805540008"), ("周敏", "公司业务部经理", "13805540009")], datetime(2023, 4, 12, 15, 20)),
+    ("淮南市大学生创业孵化基地", "wu@incubator.example.com", [("吴磊", "主任", "15805540010")],
+     datetime(2023, 4, 13, 9, 45)),
+]
+
+
+def _load_registrations(event: Event, orgs: dict[str, Organisation]) -> list[str]:
+    """Invitations and confirmed registrations (with tickets) of demo guests to the roadshow; an
+    organisation's invitation to the event is its natural key, so reloading adds nothing."""
+    import secrets
+
+    from flask import current_app
+
+    from ..models import Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
+    from . import tickets
+    from .organisations import find_or_create_contact
+
+    created = []
+    for org_name, email, people, at in REGISTRATIONS:
+        org = orgs[org_name]
+        at = at.replace(tzinfo=SHANGHAI)
+        invitation = db.session.scalar(select(Invitation).where(Invitation.event_id == event.id,
+                                                                Invitation.organisation_id == org.id))
+        if invitation is None:
+            name, title, phone = people[0]
+            contact = find_or_create_contact(org, name, email=email, phone=phone, title=title)
+            invitation = Invitation(event_id=event.id, organisation_id=org.id, contact_id=contact.id,
+                                    seats=max(len(people), 2), token=secrets.token_urlsafe(24),
+                                    status=InvitationStatus.registered, sent_at=at, opened_at=at,
+                                    created_at=at)
+            db.session.add(invitation)
+            db.session.flush()
+            created.append(f"invitation {org_name}")
+        if db.session.scalar(select(Registration.id).where(Registration.invitation_id == invitation.id)):
+            continue
+        reg = Registration(event_id=event.id, invitation_id=invitation.id, organisation_id=org.id,
+                           status=RegistrationStatus.confirmed, seats=len(people),
+                           manage_token=secrets.token_urlsafe(24), consent_at=at,
+                           consent_version=current_app.config["PRIVACY_POLICY_VERSION"], created_at=at,
+                           confirmed_at=at)
+        for position, (name, title, phone) in enumerate(people):
+            reg.attendees.append(Attendee(position=position, name=name, title=title, phone=phone,
+                                          email=email if position == 0 else None, created_at=at))
+        db.session.add(reg)
+        tickets.assign(reg)
+        invitation.status = InvitationStatus.registered
+        db.session.flush()
+        audit.record(None, "registration.create", "registration", reg.id,
+                     {"event_id": event.id, "status": reg.status, "seats": reg.seats, "source": "demo"})
+        created.append(f"registration {org_name}")
+    return created

@@ -320,7 +320,7 @@ def report_workbook(report: dict[str, Any], funnels: list[dict[str, Any]]):
            for r in report["by_event"]], {5})
     funnel_rows = []
     for f in funnels:
-        funnel_rows.append([f["title"], _("All"), f["invited"], f["registered"], f["checked_in"], f["leads"],
+        funnel_rows.append([f["title"], _("All kinds"), f["invited"], f["registered"], f["checked_in"], f["leads"],
                             f["signed"], f["amount_wan"]])
         for kind, k in f["by_kind"].items():
             funnel_rows.append([f["title"], str(ORG_KIND[OrgKind(kind)]), k["invited"], k["registered"],

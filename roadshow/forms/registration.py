@@ -1,0 +1,80 @@
+"""Public registration forms (invitation and open events), attendee edits, and the organisers' decisions.
+
+The rules (phone numbers, seats, consent) live in services/registration.py; these forms carry the
+fields and the CSRF token, and `apply_errors` puts the service's messages beside the fields."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import EmailField, TelField
+from wtforms.validators import Length
+
+from ..labels import ORG_KIND
+from ..models import OrgKind
+
+
+class AttendeeForm(Form):
+    id = HiddenField()
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    phone = TelField(_l("Mobile phone"), validators=[Length(max=40)])
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    title = StringField(_l("Job title"), validators=[Length(max=100)])
+
+
+class AttendeesForm(FlaskForm):
+    attendees = FieldList(FormField(AttendeeForm), min_entries=1, max_entries=50)
+
+    def attendee_rows(self) -> list[dict]:
+        rows = []
+        for entry in self.attendees:
+            row = {k: (entry.form[k].data or "").strip() for k in ("id", "name", "phone", "email", "title")}
+            if any(row[k] for k in ("name", "phone", "email", "title")):
+                rows.append(row)
+        return rows
+
+
+class RegistrationForm(AttendeesForm):
+    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
+    kind = SelectField(_l("Kind of organisation"), default=OrgKind.enterprise.value)
+    credit_code = StringField(_l("Unified social credit code (optional)"), validators=[Length(max=40)])
+    consent = BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(kind.value, str(label)) for kind, label in ORG_KIND.items()]
+
+    def organisation_data(self) -> dict:
+        return {"name": (self.organisation.data or "").strip(), "kind": self.kind.data,
+                "credit_code": (self.credit_code.data or "").strip() or None}
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the registrant)"), validators=[Length(max=2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons (CSRF only)."""
+
+
+def apply_errors(form, errors: dict[str, list[str]]) -> list[str]:
+    """Put service errors (`attendees.0.phone`, `organisation.name`, `consent` …) beside their fields.
+    Returns the messages that belong to no single field."""
+    general: list[str] = []
+    for key, messages in errors.items():
+        parts = key.split(".")
+        field = None
+        if parts[0] == "attendees" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(form.attendees.entries):
+                field = form.attendees.entries[index].form._fields.get(parts[2])
+        elif parts[0] == "organisation" and len(parts) == 2:
+            field = getattr(form, {"name": "organisation", "kind": "kind", "credit_code": "credit_code"}
+                            .get(parts[1], ""), None)
+        elif key == "consent":
+            field = getattr(form, "consent", None)
+        if field is not None:
+            field.errors = list(field.errors) + list(messages)
+        else:
+            general.extend(messages)
+    return general

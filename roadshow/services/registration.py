@@ -1,0 +1,525 @@
+"""Registration: the one place for capacity, waitlist, approval and the registrant's changes.
+
+Every change that can move seats runs inside `lock_event(event_id)`: the event row is locked
+(PostgreSQL) or the database write lock taken first (SQLite) before the confirmed seats are
+counted, so concurrent requests in any number of processes never overbook.
+
+Seats are people: a registration holds `seats == len(attendees)` seats once confirmed.
+
+Waitlist policy — arrival order, no overtaking: the waitlist is a queue ordered by arrival
+(registration id). When seats free up, registrations are promoted from the head of the queue
+while the head fits whole; a smaller registration behind a head that does not fit waits too.
+For the same reason a new registration goes to the waitlist whenever anyone is already waiting,
+even if it alone would fit. Registrations are never split.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, OrgKind,
+                      Registration, RegistrationMode, RegistrationStatus, User)
+from ..models.types import utcnow
+from . import audit, calendar, mail, tickets
+from .errors import Conflict, Gone, Invalid, NotFound
+from .locks import begin_write, lock_event
+from .organisations import find_or_create_organisation
+
+# Attendees one registration may bring to an open event (invitations carry their own seats).
+OPEN_EVENT_MAX_ATTENDEES = 10
+
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")  # E.164: country code and number, at most 15 digits
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+
+
+def clean_phone(value: str | None) -> str | None:
+    """'138 0013-8000' → '13800138000'; '+86 138…' → '13800138000'; '+44 20 7946 0958' → '+442079460958'.
+    None when it is neither a Chinese mobile number nor an international number with its country code."""
+    phone = _PHONE_NOISE.sub("", value or "")
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if phone.startswith("+"):
+        return phone if _INTERNATIONAL.fullmatch(phone) else None
+    return phone if _CN_MOBILE.fullmatch(phone) else None
+
+
+@dataclass
+class AttendeeInput:
+    name: str
+    phone: str
+    email: str | None
+    title: str | None
+    id: int | None = None
+
+
+def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]:
+    """Validate attendee rows; errors are keyed `attendees.<i>.<field>` (API and form alike)."""
+    errors: dict[str, list[str]] = {}
+    cleaned: list[AttendeeInput] = []
+    if not rows:
+        errors["attendees"] = [_("Add at least one attendee.")]
+    elif len(rows) > max_attendees:
+        errors["attendees"] = [_("At most %(n)d attendees can be registered.", n=max_attendees)]
+    for i, row in enumerate(rows or []):
+        name = (row.get("name") or "").strip()
+        email = (row.get("email") or "").strip().lower() or None
+        title = (row.get("title") or "").strip() or None
+        phone = clean_phone(row.get("phone"))
+        key = f"attendees.{i}"
+        if not name:
+            errors.setdefault(f"{key}.name", []).append(_("Enter the attendee's name."))
+        elif len(name) > 100:
+            errors.setdefault(f"{key}.name", []).append(_("The name is too long."))
+        if not (row.get("phone") or "").strip():
+            errors.setdefault(f"{key}.phone", []).append(_("Enter a mobile phone number."))
+        elif phone is None:
+            errors.setdefault(f"{key}.phone", []).append(
+                _("Enter a Chinese mobile number (11 digits starting with 1) or an international number "
+                  "starting with + and the country code."))
+        if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+            errors.setdefault(f"{key}.email", []).append(_("Enter a valid email address."))
+        if title and len(title) > 100:
+            errors.setdefault(f"{key}.title", []).append(_("The title is too long."))
+        raw_id = row.get("id")
+        cleaned.append(AttendeeInput(name=name, phone=phone or "", email=email, title=title,
+                                     id=int(raw_id) if str(raw_id or "").isdigit() else None))
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def invitation_by_token(token: str | None) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token == (token or "")[:64])) \
+        if token else None
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    return invitation
+
+
+def by_manage_token(token: str | None) -> Registration:
+    reg = db.session.scalar(select(Registration).where(Registration.manage_token == (token or "")[:64])) \
+        if token else None
+    if reg is None:
+        raise NotFound(_("This registration link is not valid."))
+    return reg
+
+
+def active_registration(invitation: Invitation) -> Registration | None:
+    return db.session.scalar(select(Registration).where(
+        Registration.invitation_id == invitation.id, Registration.status.in_(ACTIVE_REGISTRATION)))
+
+
+def max_attendees(event: Event, invitation: Invitation | None) -> int:
+    return invitation.seats if invitation is not None else OPEN_EVENT_MAX_ATTENDEES
+
+
+def confirmed_seats(event_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Registration.seats), 0)).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.confirmed)) or 0
+
+
+def seats_left(event: Event) -> int | None:
+    """Free seats now (None: unlimited)."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_seats(event.id), 0)
+
+
+def _someone_waiting(event_id: int, before_id: int | None = None) -> bool:
+    stmt = select(Registration.id).where(Registration.event_id == event_id,
+                                         Registration.status == RegistrationStatus.waitlisted)
+    if before_id is not None:
+        stmt = stmt.where(Registration.id < before_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _fits(event: Event, seats: int) -> bool:
+    return event.capacity is None or confirmed_seats(event.id) + seats <= event.capacity
+
+
+def _ensure_open(event: Event) -> None:
+    if event.status is EventStatus.cancelled:
+        raise Gone(_("This event has been cancelled; registration is closed."))
+    if event.status is not EventStatus.published:
+        raise Gone(_("Registration for this event is not open."))
+
+
+def _organisation_for(organisation: dict | None, invitation: Invitation | None, actor: User | None):
+    """The invitation's organisation unless the registrant typed another name (then matched by credit
+    code, then exact name, or created). The registrant's input never renames an existing record."""
+    data = {k: v for k, v in (organisation or {}).items() if v not in (None, "")}
+    name = (data.get("name") or "").strip()
+    if invitation is not None and (not name or name == invitation.organisation.name):
+        return invitation.organisation
+    if not name:
+        raise Invalid({"organisation.name": [_("Enter the name of your organisation.")]})
+    if len(name) > 200:
+        raise Invalid({"organisation.name": [_("The name is too long.")]})
+    kind = data.get("kind") or (invitation.organisation.kind if invitation is not None else OrgKind.other)
+    try:
+        kind = OrgKind(kind)
+    except ValueError:
+        raise Invalid({"organisation.kind": [_("Choose a kind of organisation.")]}) from None
+    fields = {k: str(data[k])[:size] for k, size in (("province", 50), ("city", 50), ("industry", 50),
+                                                     ("website", 300)) if k in data}
+    try:
+        org, _created = find_or_create_organisation(name, kind, credit_code=data.get("credit_code"), actor=actor,
+                                                     **fields)
+    except Invalid as exc:
+        raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
+    except IntegrityError:
+        # The same new organisation (credit code) created at this moment by a registration for another
+        # event: nothing was written; the registrant sends again and is matched to it.
+        db.session.rollback()
+        raise Conflict(_("Your organisation was registered at the same moment by someone else; "
+                         "please send the form again.")) from None
+    return org
+
+
+def register(*, invitation_token: str | None = None, event_id: int | None = None, organisation: dict | None = None,
+             attendees: list[dict], consent: bool, client_ip: str | None = None,
+             actor: User | None = None) -> Registration:
+    """Register attendees for an event, from an invitation or (open events) directly.
+
+    Confirmed when the whole party fits and nobody is waiting, otherwise waitlisted whole;
+    pending when the event needs approval. Raises NotFound (unknown invitation or event),
+    Gone (event not published or cancelled), Invalid (input), Conflict (the invitation already
+    has an active registration)."""
+    invitation = invitation_by_token(invitation_token) if invitation_token else None
+    if invitation is not None:
+        if event_id is not None and event_id != invitation.event_id:
+            raise Invalid({"event_id": [_("The invitation is for another event.")]})
+        event_id = invitation.event_id
+    if event_id is None:
+        raise Invalid({"invitation": [_("Give an invitation or an event.")]})
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_("This event does not exist."))
+    _ensure_open(event)
+    if invitation is None and event.registration_mode is not RegistrationMode.open:
+        raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
+    # Input is checked before the lock is taken: bad requests never queue for it.
+    errors: dict[str, list[str]] = {}
+    try:
+        people = clean_attendees(attendees, max_attendees(event, invitation))
+    except Invalid as exc:
+        errors.update(exc.errors)
+    if consent is not True:
+        errors["consent"] = [_("Please agree to the processing of your personal information.")]
+    if errors:
+        raise Invalid(errors)
+
+    event = lock_event(event_id)
+    _ensure_open(event)
+    if invitation is not None:
+        invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+        existing = active_registration(invitation)
+        if existing is not None:
+            raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
+    org = _organisation_for(organisation, invitation, actor)
+
+    now = utcnow()
+    if event.approval_required:
+        status = RegistrationStatus.pending
+    elif not _someone_waiting(event.id) and _fits(event, len(people)):
+        status = RegistrationStatus.confirmed
+    else:
+        status = RegistrationStatus.waitlisted
+    reg = Registration(event_id=event.id, invitation_id=invitation.id if invitation else None,
+                       organisation_id=org.id, status=status, seats=len(people),
+                       manage_token=secrets.token_urlsafe(24), consent_at=now,
+                       consent_version=current_app.config["PRIVACY_POLICY_VERSION"],
+                       confirmed_at=now if status is RegistrationStatus.confirmed else None)
+    for position, person in enumerate(people):
+        reg.attendees.append(Attendee(position=position, name=person.name, phone=person.phone,
+                                      email=person.email, title=person.title))
+    db.session.add(reg)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The partial unique index: another request registered this invitation first.
+        db.session.rollback()
+        raise Conflict(_("This invitation already has a registration.")) from None
+    tickets.assign(reg)
+    if invitation is not None and invitation.status is not InvitationStatus.registered:
+        changes = audit.diff(invitation, {"status": InvitationStatus.registered})
+        audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
+    audit.record(actor, "registration.create", "registration", reg.id,
+                 {"event_id": event.id, "invitation_id": reg.invitation_id, "organisation_id": org.id,
+                  "status": status, "seats": reg.seats, "attendees": [p.name for p in people],
+                  "consent_version": reg.consent_version, "client_ip": client_ip})
+    _notify(reg, {RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
+                  RegistrationStatus.pending: "pending"}[status])
+    db.session.commit()
+    return reg
+
+
+def _relock(reg: Registration) -> tuple[Event, Registration]:
+    """Lock the registration's event and read the registration afresh inside that lock."""
+    reg_id, event_id = reg.id, reg.event_id
+    event = lock_event(event_id)
+    fresh = db.session.get(Registration, reg_id, populate_existing=True)
+    if fresh is None:
+        raise NotFound()
+    return event, fresh
+
+
+def _promote(event: Event, actor: User | None) -> list[Registration]:
+    """Confirm waitlisted registrations from the head of the queue while the head fits whole.
+    Caller holds the event lock. Mails the promoted."""
+    if event.status is not EventStatus.published:
+        return []
+    promoted = []
+    queue = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.waitlisted)
+        .order_by(Registration.id)).all()
+    for reg in queue:
+        if not _fits(event, reg.seats):
+            break  # no overtaking: whoever is behind waits for the head
+        reg.status = RegistrationStatus.confirmed
+        reg.confirmed_at = utcnow()
+        tickets.assign(reg)
+        db.session.flush()
+        audit.record(actor, "registration.promote", "registration", reg.id,
+                     {"status": {"from": "waitlisted", "to": "confirmed"}})
+        promoted.append(reg)
+    return promoted
+
+
+def promote_waitlist(event: Event, actor: User | None = None) -> list[Registration]:
+    """Fill freed seats from the waitlist in order of arrival; the promoted get their tickets by mail.
+    Call after anything that frees seats or raises the capacity (it takes the event lock itself and
+    commits)."""
+    event = lock_event(event.id)
+    promoted = _promote(event, actor)
+    for reg in promoted:
+        _notify(reg, "promotion")
+    db.session.commit()
+    return promoted
+
+
+def _promote_and_notify(event: Event, actor: User | None, *, skip: Registration | None = None) -> list[Registration]:
+    promoted = _promote(event, actor)
+    for other in promoted:
+        if other is not skip:
+            _notify(other, "promotion")
+    return promoted
+
+
+def cancel_registration(reg: Registration, actor: User | None = None) -> Registration:
+    """The registrant (or an organiser) cancels; freed seats go to the waitlist."""
+    event, reg = _relock(reg)
+    if reg.status is RegistrationStatus.cancelled:
+        db.session.commit()
+        return reg
+    if reg.status is RegistrationStatus.rejected:
+        raise Conflict(_("This registration was declined and cannot be cancelled."))
+    before = reg.status
+    reg.status = RegistrationStatus.cancelled
+    reg.cancelled_at = utcnow()
+    if reg.invitation is not None and reg.invitation.status is InvitationStatus.registered:
+        # The invitation can be used again; the invitee is no longer told about the event.
+        reg.invitation.status = InvitationStatus.opened
+    db.session.flush()
+    audit.record(actor, "registration.cancel", "registration", reg.id,
+                 {"status": {"from": before, "to": "cancelled"}})
+    _notify(reg, "cancelled")
+    _promote_and_notify(event, actor)
+    db.session.commit()
+    return reg
+
+
+def approve(reg: Registration, actor: User | None) -> Registration:
+    """Approve a pending registration: confirmed when it fits whole now and nobody who arrived earlier
+    is waiting, otherwise it joins the waitlist in its place of arrival."""
+    event, reg = _relock(reg)
+    if reg.status is not RegistrationStatus.pending:
+        raise Conflict(_("Only registrations waiting for approval can be approved."))
+    reg.status = RegistrationStatus.waitlisted
+    reg.decided_at = utcnow()
+    reg.decided_by_id = actor.id if actor else None
+    db.session.flush()
+    promoted = _promote_and_notify(event, actor, skip=reg)
+    audit.record(actor, "registration.approve", "registration", reg.id,
+                 {"status": {"from": "pending", "to": reg.status}})
+    _notify(reg, "confirmation" if reg in promoted else "waitlisted")
+    db.session.commit()
+    return reg
+
+
+def reject(reg: Registration, reason: str | None, actor: User | None) -> Registration:
+    """Decline a registration (pending, waitlisted or confirmed) with a reason told to the registrant."""
+    reason = (reason or "").strip()[:2000] or None
+    event, reg = _relock(reg)
+    if reg.status not in ACTIVE_REGISTRATION:
+        raise Conflict(_("Only active registrations can be declined."))
+    before = reg.status
+    reg.status = RegistrationStatus.rejected
+    reg.decided_at = utcnow()
+    reg.decided_by_id = actor.id if actor else None
+    reg.decision_reason = reason
+    db.session.flush()
+    audit.record(actor, "registration.reject", "registration", reg.id,
+                 {"status": {"from": before, "to": "rejected"}, "reason": reason})
+    _notify(reg, "rejected")
+    _promote_and_notify(event, actor)
+    db.session.commit()
+    return reg
+
+
+def _masked(phone: str | None) -> str | None:
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 8 else phone
+
+
+def update_attendees(reg: Registration, attendees: list[dict], actor: User | None = None) -> Registration:
+    """Replace the attendee list (1..seats). Kept attendees (by id) keep their tickets. A confirmed
+    registration grows only into free seats; shrinking frees seats for the waitlist."""
+    invitation = reg.invitation
+    people = clean_attendees(attendees, max_attendees(reg.event, invitation))
+    event, reg = _relock(reg)
+    if reg.status not in ACTIVE_REGISTRATION:
+        raise Conflict(_("This registration is no longer active."))
+    if event.status is not EventStatus.published:
+        raise Gone(_("Registration for this event is not open."))
+    growth = len(people) - reg.seats
+    if reg.status is RegistrationStatus.confirmed and growth > 0 and not _fits(event, growth):
+        raise Invalid({"attendees": [_("Only %(n)d more seats are free.", n=seats_left(event) or 0)]})
+    before = [{"name": a.name, "phone": _masked(a.phone), "title": a.title} for a in reg.attendees]
+    existing = {a.id: a for a in reg.attendees}
+    kept: list[Attendee] = []
+    for position, person in enumerate(people):
+        attendee = existing.pop(person.id, None) if person.id else None
+        if attendee is None:
+            attendee = Attendee(name=person.name)
+        attendee.position = position
+        attendee.name, attendee.phone, attendee.email, attendee.title = (person.name, person.phone, person.email,
+                                                                         person.title)
+        kept.append(attendee)
+    reg.attendees = kept  # removed ones are deleted (delete-orphan)
+    reg.seats = len(kept)
+    db.session.flush()
+    tickets.assign(reg)
+    audit.record(actor, "registration.update_attendees", "registration", reg.id,
+                 {"attendees": {"from": before,
+                                "to": [{"name": a.name, "phone": _masked(a.phone), "title": a.title}
+                                       for a in kept]}})
+    if growth < 0 or reg.status is RegistrationStatus.waitlisted:
+        _promote_and_notify(event, actor)
+    if reg.status is RegistrationStatus.confirmed:
+        _notify(reg, "updated")
+    db.session.commit()
+    return reg
+
+
+def open_invitation(token: str) -> Invitation:
+    """The invitee opened the personal link: pending/sent → opened (once)."""
+    invitation = invitation_by_token(token)
+    if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
+        begin_write()
+        invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+        if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
+            before = invitation.status
+            invitation.status = InvitationStatus.opened
+            invitation.opened_at = utcnow()
+            audit.record(None, "invitation.open", "invitation", invitation.id,
+                         {"status": {"from": before, "to": "opened"}})
+        db.session.commit()
+    return invitation
+
+
+def decline_invitation(token: str) -> Invitation:
+    """The invitee declines on the page. Someone already registered cancels the registration instead."""
+    invitation = invitation_by_token(token)
+    lock_event(invitation.event_id)
+    invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+    if active_registration(invitation) is not None:
+        raise Conflict(_("You have registered; cancel the registration instead."))
+    if invitation.status is not InvitationStatus.declined:
+        before = invitation.status
+        invitation.status = InvitationStatus.declined
+        invitation.declined_at = utcnow()
+        audit.record(None, "invitation.decline", "invitation", invitation.id,
+                     {"status": {"from": before, "to": "declined"}})
+    db.session.commit()
+    return invitation
+
+
+# --- mail ------------------------------------------------------------------------------------------
+
+def manage_url(reg: Registration) -> str:
+    return f"{calendar.base_url()}/m/{reg.manage_token}"
+
+
+def ticket_urls(code: str) -> tuple[str, str]:
+    base = calendar.base_url()
+    return f"{base}/tickets/{code}.png", f"{base}/tickets/{code}.svg"
+
+
+def _subject(kind: str, event: Event) -> str:
+    subjects = {
+        "confirmation": lambda: _("Registration confirmed: %(title)s", title=event.title),
+        "promotion": lambda: _("A seat is free — you are confirmed: %(title)s", title=event.title),
+        "updated": lambda: _("Your tickets, updated: %(title)s", title=event.title),
+        "waitlisted": lambda: _("You are on the waiting list: %(title)s", title=event.title),
+        "pending": lambda: _("Registration received, awaiting approval: %(title)s", title=event.title),
+        "rejected": lambda: _("Registration declined: %(title)s", title=event.title),
+        "cancelled": lambda: _("Registration cancelled: %(title)s", title=event.title),
+    }
+    return subjects[kind]()
+
+
+def _render(kind: str, reg: Registration, attendees: list[Attendee], with_manage: bool) -> tuple[str, str, str]:
+    """(subject, text, html): Chinese first, the English text below."""
+    context = dict(kind=kind, reg=reg, event=reg.event, attendees=attendees,
+                   manage_url=manage_url(reg) if with_manage else None, ticket_urls=ticket_urls,
+                   base_url=calendar.base_url())
+    parts = []
+    for locale in ("zh_CN", "en"):
+        with force_locale(locale):
+            parts.append((_subject(kind, reg.event), render_template("mail/registration.txt.html", **context),
+                          render_template("mail/registration.html", **context)))
+    (zh_subject, zh_text, zh_html), (en_subject, en_text, en_html) = parts
+    text = f"{zh_text.strip()}\n\n----------------------------------------\n\n{en_text.strip()}\n"
+    html = render_template("mail/layout.html", parts=[("zh-CN", zh_html), ("en", en_html)])
+    # Titles are organisers' text: a line break in a header would make the message undeliverable.
+    subject = " ".join(f"{zh_subject} / {en_subject}".split())
+    return subject, text, html
+
+
+def _notify(reg: Registration, kind: str) -> None:
+    """Queue the registrant's mail (all tickets and the manage link) to the invitation's contact or the
+    first attendee with an email; other attendees with their own address get their own ticket."""
+    db.session.flush()
+    contact_email = reg.invitation.contact.email if reg.invitation is not None and reg.invitation.contact else None
+    attendee_emails = [a.email for a in reg.attendees if a.email]
+    main = contact_email or (attendee_emails[0] if attendee_emails else None)
+    if main is None:
+        return
+    confirmed = reg.status is RegistrationStatus.confirmed and kind in ("confirmation", "promotion", "updated")
+    attachments = None
+    if confirmed:
+        attachments = [calendar.attachment(reg.event, extra_description=manage_url(reg))]
+    subject, text, html = _render(kind, reg, list(reg.attendees), True)
+    mail.queue(main, subject, text, kind=kind if kind != "updated" else "confirmation", body_html=html,
+               attachments=attachments, invitation_id=reg.invitation_id, registration_id=reg.id)
+    if not confirmed or kind == "updated":
+        return
+    sent = {main.lower()}
+    for attendee in reg.attendees:
+        if attendee.email and attendee.email.lower() not in sent:
+            sent.add(attendee.email.lower())
+            subject, text, html = _render(kind, reg, [attendee], False)
+            mail.queue(attendee.email, subject, text, kind=kind, body_html=html,
+                       attachments=[calendar.attachment(reg.event)], registration_id=reg.id)
