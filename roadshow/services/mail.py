@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
+from .locks import begin_write
 
 log = logging.getLogger(__name__)
 mailman = Mail()
@@ -91,18 +92,27 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
         if claimed.rowcount != 1:
             continue  # another worker has it
         message = db.session.get(OutboxMessage, message_id)
+        db.session.expunge(message)
+        # No transaction stays open while SMTP talks: on SQLite a read held across the send would make the
+        # status write below fail after another writer commits, and the mail would go out twice.
+        db.session.commit()
+        error = None
         try:
             _send(message)
         except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
-            message.status = MailStatus.failed
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            error = exc
+        begin_write()
+        stored = db.session.get(OutboxMessage, message_id)
+        if error is not None:
+            stored.status = MailStatus.failed
+            stored.last_error = f"{type(error).__name__}: {error}"[:2000]
+            stored.next_attempt_at = utcnow() + backoff(stored.attempts)
             failed += 1
-            log.warning("mail %s to %s failed (attempt %s): %s", message.id, message.to, message.attempts, exc)
+            log.warning("mail %s to %s failed (attempt %s): %s", stored.id, stored.to, stored.attempts, error)
         else:
-            message.status = MailStatus.sent
-            message.sent_at = utcnow()
-            message.last_error = None
+            stored.status = MailStatus.sent
+            stored.sent_at = utcnow()
+            stored.last_error = None
             sent += 1
         db.session.commit()
     return sent, failed
