@@ -67,6 +67,7 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",
+        "RATELIMIT_TOKEN_GUESS": env("RATELIMIT_TOKEN_GUESS") or "20 per minute",
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX") or "roadshow",

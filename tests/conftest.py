@@ -235,10 +235,11 @@ def phone(browser):
 
 @pytest.fixture(scope="session")
 def limited_server(app):
-    """A real gunicorn with rate limits on (3 per minute on sign-in and token issue), one worker so
-    the in-memory counters are shared by every request."""
+    """A real gunicorn with rate limits on (3 per minute on sign-in and token issue, 5 on public
+    registration, 5 missed personal links), one worker so the in-memory counters are shared."""
     port = free_port()
     proc = start_gunicorn(port, workers=1, RATELIMIT_ENABLED="true", RATELIMIT_AUTH="3 per minute",
-                          RATELIMIT_PUBLIC="5 per minute", RATELIMIT_STORAGE_URI="memory://")
+                          RATELIMIT_PUBLIC="5 per minute", RATELIMIT_TOKEN_GUESS="5 per minute",
+                          RATELIMIT_STORAGE_URI="memory://")
     yield f"http://127.0.0.1:{port}"
     stop(proc)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import func, select
 
+from ..ratelimits import token_guess_limit
 from ..extensions import db, limiter
 from ..models import Event, Organisation, OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
@@ -166,6 +167,7 @@ def create_registration(json: RegistrationIn):
 
 
 @bp.get("/public/registrations/<manage_token>")
+@token_guess_limit
 @limiter.limit(_public_limit)
 @public
 @spec.validate(resp=Response(HTTP_200=PublicRegistrationOut, **PUBLIC_ERRORS), tags=["public registration"],
@@ -176,6 +178,7 @@ def get_public_registration(manage_token: str):
 
 
 @bp.delete("/public/registrations/<manage_token>")
+@token_guess_limit
 @limiter.limit(_public_limit)
 @public
 @spec.validate(resp=Response(HTTP_200=CancelledOut, HTTP_409=Problem, **PUBLIC_ERRORS),

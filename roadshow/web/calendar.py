@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from ..ratelimits import token_guess_limit
 from ..services import calendar
 
 bp = Blueprint("calendar", __name__)
@@ -71,6 +72,7 @@ def feed():
 
 
 @bp.get("/m/<token>/event.ics")
+@token_guess_limit
 def registrant_ics(token: str):
     registration = calendar.registration_by_token(token)
     if registration is None:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from .. import labels
 from ..extensions import db, limiter
+from ..ratelimits import token_guess_limit
 from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, apply_errors
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
 from ..services import registration as service
@@ -52,6 +53,7 @@ def _submit(form: RegistrationForm, **target):
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
+@token_guess_limit
 @limiter.limit(_public_limit, methods=["POST"])
 def invitation(token: str):
     """The invitee's personal registration page (opening it marks the invitation opened)."""
@@ -76,6 +78,7 @@ def invitation(token: str):
 
 
 @bp.post("/r/<token>/decline")
+@token_guess_limit
 @limiter.limit(_public_limit)
 def decline(token: str):
     form = ConfirmForm(prefix="decline")
@@ -121,6 +124,7 @@ def _manage_context(reg: Registration, form: AttendeesForm | None = None, genera
 
 
 @bp.get("/m/<token>")
+@token_guess_limit
 def manage(token: str):
     """The registrant's page: status, tickets, attendees, cancel."""
     reg = service.by_manage_token(token)
@@ -128,6 +132,7 @@ def manage(token: str):
 
 
 @bp.post("/m/<token>/attendees")
+@token_guess_limit
 @limiter.limit(_public_limit)
 def update_attendees(token: str):
     reg = service.by_manage_token(token)
@@ -149,6 +154,7 @@ def update_attendees(token: str):
 
 
 @bp.route("/m/<token>/cancel", methods=["GET", "POST"])
+@token_guess_limit
 @limiter.limit(_public_limit, methods=["POST"])
 def cancel(token: str):
     """Asks once more, then cancels (works without JavaScript)."""
