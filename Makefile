@@ -37,7 +37,7 @@ translations: $(VENV)/.requirements
 	$(BIN)/pybabel compile -d roadshow/translations
 
 chromium:
-	@[ -x /usr/bin/chromium ] || scripts/apt-install chromium
+	@[ -x /usr/bin/chromium ] || scripts/apt-install chromium fonts-wqy-zenhei
 
 # Extract strings and merge them into the catalogues (then translate the new msgids in the .po files).
 messages: setup

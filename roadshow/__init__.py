@@ -41,6 +41,12 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -53,11 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, web  # noqa: F401
     from .services import locks  # noqa: F401  (SQLite transaction control)
-    from .web import auth, calendar, checkin, console, events, invitations, organisations, pipeline, public
-    from .web import registrations
+    from .web import admin, auth, calendar, checkin, console, events, exports, invitations, organisations
+    from .web import pipeline, public, registrations
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline):
+                   pipeline, exports, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
@@ -164,6 +170,11 @@ def _init_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        # Pages and API answers carry personal data: no cache keeps them unless a view says otherwise
+        # (QR images and calendar feeds set their own Cache-Control).
+        if "Cache-Control" not in headers and response.mimetype in {"text/html", "application/json",
+                                                                      "application/problem+json"}:
+            headers["Cache-Control"] = "no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
@@ -187,6 +198,14 @@ def _init_templates(app: Flask) -> None:
             "event_status_label": lambda status: labels.EVENT_STATUS[status],
             "org_kind_label": lambda kind: labels.ORG_KIND[kind],
         }
+
+    @app.template_global()
+    def lang_url(lang: str) -> str:
+        """This page in another language, keeping its query (e.g. ?next= on the sign-in page)."""
+        from urllib.parse import urlencode
+
+        args = {k: v for k, v in request.args.items(multi=True) if k != "lang"}
+        return request.path + "?" + urlencode([*args.items(), ("lang", lang)])
 
     @app.template_filter("in_zone")
     def in_zone(value, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M"):

@@ -11,6 +11,7 @@ from .services.errors import DomainError
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
+data_cli = AppGroup("data", help="Personal data (PIPL).")
 
 
 @users_cli.command("create")
@@ -67,7 +68,21 @@ def send_pending() -> None:
         raise SystemExit(1)
 
 
+@data_cli.command("purge")
+@click.option("--older-than", "older_than", type=click.IntRange(min=0), required=True, metavar="DAYS",
+              help="Anonymise attendees of events that ended more than DAYS ago.")
+def purge(older_than: int) -> None:
+    """Anonymise the attendees of events that ended more than DAYS ago (names → placeholders,
+    phones and emails removed; counts and check-in history kept)."""
+    from .services.privacy import purge_ended_events
+
+    erased = purge_ended_events(older_than)
+    db.session.commit()
+    click.echo(f"anonymised {erased} attendees of events that ended more than {older_than} days ago")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(data_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

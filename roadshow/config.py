@@ -69,6 +69,11 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX") or "roadshow",
+        # How many reverse proxies in front of the app may set X-Forwarded-For/-Proto/-Host.
+        # 0 (the default) ignores those headers: a client could otherwise pick its own address
+        # and walk around the rate limits.
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
         "MAX_UPLOAD_MB": max_upload_mb,
         # JSON bodies and uploads share Werkzeug's limit; both answer 413 before reading.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,

@@ -32,6 +32,28 @@ def pytest_report_header(config):
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({re.sub(r'//[^@]*@', '//', DATABASE_URL)})"
 
 
+def _client_class():
+    from flask import g, has_app_context
+    from flask.testing import FlaskClient
+
+    from roadshow.extensions import db
+
+    class CommittedStateClient(FlaskClient):
+        """A request made while the test holds an app context (fixture `app_ctx`) shares that context's
+        session and `g`. Start each request as it would start in production: end the test's transaction
+        (on SQLite (WAL) an open read pins a snapshot, so the request would not see rows committed since,
+        e.g. a user made by `make_user`) and clear `g` (Flask-Login caches the signed-in user there)."""
+
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                db.session.commit()
+                for name in list(g):
+                    g.pop(name)
+            return super().open(*args, **kwargs)
+
+    return CommittedStateClient
+
+
 @pytest.fixture(scope="session")
 def app():
     from flask_migrate import upgrade
@@ -40,6 +62,7 @@ def app():
     from roadshow.extensions import db
 
     application = create_app({"TESTING": True})
+    application.test_client_class = _client_class()
     with application.app_context():
         # Start from nothing, then let the migrations build the schema (they are under test too).
         db.drop_all()

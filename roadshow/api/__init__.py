@@ -90,12 +90,47 @@ def _check_body_and_token():
     g.api_user = record.user
 
 
+# Operations whose responses are streamed files (CSV, XLSX): spectree reads every response body into
+# memory to validate it, so these routes are not wrapped by it; their operation is declared next to
+# the route with `file_operation` and merged into the generated document.
+FILE_OPERATIONS: dict[tuple[str, str], dict] = {}
+
+
+def file_operation(path: str, *, summary: str, media_type: str, tags: list[str], path_params: tuple[str, ...] = ()):
+    operation = {
+        "summary": summary,
+        "operationId": path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
+        "tags": tags,
+        "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+                       for p in path_params] + [
+            {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh_CN", "en"]}}],
+        "responses": {
+            "200": {"description": summary, "content": {media_type: {"schema": {"type": "string",
+                                                                              "format": "binary"}}}},
+            **{str(code): {"description": title, "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}}}}
+               for code, title in ((401, "Unauthorized"), (403, "Forbidden"), (404, "Not found"))},
+        },
+    }
+
+    def register(view):
+        FILE_OPERATIONS[(f"/api/v1{path}", "get")] = operation
+        return view
+
+    return register
+
+
 @bp.get("/openapi.json")
 @public
 def openapi_document():
     """The OpenAPI 3.1 document, generated from the schemas that validate the requests."""
-    return spec.spec
+    document = dict(spec.spec)
+    paths = {path: dict(ops) for path, ops in document["paths"].items()}
+    for (path, method), operation in FILE_OPERATIONS.items():
+        paths.setdefault(path, {})[method] = operation
+    document["paths"] = paths
+    return document
 
 
-from . import (auth, checkins, events, invitations, organisations, projects, registrations,  # noqa: E402,F401
-               reports, users)  # (routes register on bp)
+from . import (auth, checkins, events, exports, invitations, organisations, privacy,  # noqa: E402,F401
+               projects, registrations, reports, users)  # (routes register on bp)

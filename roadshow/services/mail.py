@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -102,8 +102,9 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
 
 
 def pending_count() -> int:
-    return len(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status != MailStatus.sent, or_(OutboxMessage.attempts < MAX_ATTEMPTS))).all())
+    """Messages not yet delivered, including those that gave up after MAX_ATTEMPTS."""
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status != MailStatus.sent))
 
 
 class _Deliverer:

@@ -36,10 +36,7 @@ def login():
             form.password.errors.append(exc.detail)
         else:
             # A fresh session at login: nothing set before it (session fixation) carries over.
-            lang = session.get("lang")
             session.clear()
-            if lang:
-                session["lang"] = lang
             login_user(user, remember=form.remember.data)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name or user.email), "success")

@@ -112,3 +112,13 @@ def test_language_precedence(client):
     assert "登录" in title(query_string={"lang": "zh_CN"}, headers={"Accept-Language": "en"})  # query beats all
     assert "登录" in title(headers={"Accept-Language": "en"})
     assert "登录" in title(query_string={"lang": "xx"})  # unknown language: ignored
+
+
+def test_language_switch_keeps_the_query(client):
+    html = client.get("/login?next=/organisations").get_data(as_text=True)
+    assert 'href="/login?next=%2Forganisations&amp;lang=en"' in html
+
+
+def test_signed_in_pages_are_not_cached(client, make_user):
+    _login(client, make_user("viewer"))
+    assert client.get("/").headers["Cache-Control"] == "no-store"

@@ -1,0 +1,1 @@
+"""Load and scale benchmarks (`make bench`); figures recorded in benchmarks/README.md."""

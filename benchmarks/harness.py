@@ -1,0 +1,166 @@
+"""Start servers on fresh databases and drive them with wrk from a separate process."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+PG_SERVER = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def fresh_database(kind: str):
+    """A migrated, empty database: ('sqlite' | 'postgresql') → (url, instance_path)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"roadshow-bench-{kind}-"))
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        drop = None
+    else:
+        name = f"roadshow_bench_{uuid.uuid4().hex[:10]}"
+        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                        f"CREATE DATABASE {name}"], check=True)
+        url = f"{PG_SERVER}/{name}"
+
+        def drop():
+            subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+    env = bench_env(url, tmp)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    try:
+        yield url, tmp
+    finally:
+        if drop:
+            drop()
+
+
+def bench_env(url: str, instance: Path, **extra) -> dict:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=url, INSTANCE_PATH=str(instance), RATELIMIT_ENABLED="false", PYTHONUNBUFFERED="1")
+    env.pop("MAIL_SERVER", None)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = THREADS):
+    """The README's production command: gunicorn -w N --threads M app:app."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+                             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
+                            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(base + "/", timeout=2)
+            break
+        except requests.RequestException:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app_spec} did not start")
+            time.sleep(0.2)
+    try:
+        yield base, proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@dataclass
+class WrkResult:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    errors: int
+    raw: str = field(repr=False, default="")
+
+
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+def wrk(url: str, *, script: str | None = None, connections: int = 32, duration: int = 10, threads: int = 2,
+        env: dict | None = None) -> WrkResult:
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})},
+                         check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return WrkResult(rps, p50, p99, total, non2xx, errs, out)
+
+
+def post_script(path: str, bodies_file: Path | None = None, body: str | None = None, token: str | None = None) -> str:
+    """A wrk Lua script POSTing JSON to `path`: one fixed body, or cycling through the lines of a file."""
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if token:
+        headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    if bodies_file:
+        lua = f"""
+wrk.method = "POST"
+{headers}
+local bodies = {{}}
+for line in io.lines("{bodies_file}") do bodies[#bodies + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, "{path}", nil, bodies[(i % #bodies) + 1])
+end
+"""
+    else:
+        lua = f'wrk.method = "POST"\n{headers}wrk.body = {json.dumps(body or "{}")}\nwrk.path = "{path}"\n'
+        lua += f'request = function() return wrk.format(nil, "{path}") end\n'
+    fd, name = tempfile.mkstemp(suffix=".lua")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(lua)
+    return name
+
+
+def ceiling(kind: str) -> WrkResult:
+    """Bare Flask under the same gunicorn settings: the run's own ceiling."""
+    with gunicorn("benchmarks.ceiling:app", dict(os.environ)) as (base, _):
+        script = post_script("/echo", body=json.dumps({"code": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}))
+        return wrk(base + "/echo", script=script)
+
+
+def peak_rss_kb(pid: int) -> int:
+    """VmHWM of a process (its peak resident set), in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0

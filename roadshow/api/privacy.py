@@ -1,0 +1,69 @@
+"""API v1: the audit log (admin) and erasure of an attendee's personal data (organiser)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import g
+from pydantic import BaseModel, Field
+from spectree import Response
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import AuditEntry
+from ..permissions import P, require
+from ..services import privacy
+from . import bp, spec
+from .schemas import Page, PageQuery, Problem
+
+
+class AuditQuery(PageQuery):
+    entity_type: str | None = Field(None, max_length=50)
+    entity_id: int | None = Field(None, ge=0, le=2**62)
+    action: str | None = Field(None, max_length=50)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: int | None
+    changes: dict[str, Any] | None
+
+
+class ErasedOut(BaseModel):
+    id: int
+    name: str
+    erased_at: datetime
+
+
+@bp.get("/audit")
+@require(P.read_audit)
+@spec.validate(resp=Response(HTTP_200=Page[AuditOut], HTTP_401=Problem, HTTP_403=Problem), tags=["audit"])
+def list_audit(query: AuditQuery):
+    """The audit log, newest first (who, what, when, before and after)."""
+    stmt = select(AuditEntry)
+    for column, value in ((AuditEntry.entity_type, query.entity_type), (AuditEntry.entity_id, query.entity_id),
+                          (AuditEntry.action, query.action)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(AuditEntry.id.desc()).offset((query.page - 1) * query.per_page)
+                              .limit(query.per_page))
+    return Page[AuditOut](items=[AuditOut(id=e.id, at=e.at, actor=e.actor, action=e.action,
+                                          entity_type=e.entity_type, entity_id=e.entity_id, changes=e.changes)
+                                 for e in rows], total=total, page=query.page, per_page=query.per_page)
+
+
+@bp.post("/attendees/<int:attendee_id>/erase")
+@require(P.read_personal_data)
+@spec.validate(resp=Response(HTTP_200=ErasedOut, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem),
+               tags=["privacy"])
+def erase_attendee(attendee_id: int):
+    """Erase an attendee's personal data on request (name placeholder; phone, email, title removed).
+    Counts and check-in history are kept. Idempotent."""
+    attendee = privacy.erase_attendee_by_id(attendee_id, g.api_user)
+    db.session.commit()
+    return ErasedOut(id=attendee.id, name=attendee.name, erased_at=attendee.erased_at)

@@ -1,0 +1,230 @@
+"""Spreadsheet exports for organisers: attendees of an event, and the project pipeline.
+
+Both formats stream: rows come from the database in batches (`yield_per`), CSV is written row by
+row to the response, XLSX through openpyxl's write-only workbook (rows go to a temporary file, not
+memory). Every text cell goes through `neutralise` (OWASP CSV injection) — one function for every
+export and both formats.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import and_, func, select
+
+from ..extensions import db
+from ..labels import ORG_KIND, STAGE
+from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, Project, Registration,
+                      RegistrationStatus, Stage, StageChange)
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 1000
+
+
+def neutralise(value: str) -> tuple[str, bool]:
+    """(text, dangerous): text a spreadsheet would run as a formula is flagged.
+
+    CSV gets a leading apostrophe so Excel and WPS show it as text; XLSX keeps the text but writes
+    it as a string cell, never a formula (see `_xlsx_cell`)."""
+    dangerous = value.startswith(FORMULA_TRIGGERS)
+    return value, dangerous
+
+
+def csv_text(value: str) -> str:
+    text, dangerous = neutralise(value)
+    return "'" + text if dangerous else text
+
+
+@dataclass
+class Column:
+    header: Callable[[], str]  # translated at export time, in the request's language
+    width: int
+    kind: str = "text"  # text | int | money | datetime | date
+
+
+def _registration_status_label(status: RegistrationStatus) -> str:
+    return {
+        RegistrationStatus.pending: _("Awaiting approval"),
+        RegistrationStatus.confirmed: _("Confirmed"),
+        RegistrationStatus.waitlisted: _("Waitlisted"),
+        RegistrationStatus.cancelled: _("Cancelled"),
+        RegistrationStatus.rejected: _("Rejected"),
+    }[status]
+
+
+# --- attendees ---------------------------------------------------------------------------------
+
+ATTENDEE_COLUMNS = [
+    Column(lambda: _("Organisation"), 32),
+    Column(lambda: _("Organisation type"), 12),
+    Column(lambda: _("Unified social credit code"), 22),
+    Column(lambda: _("Attendee"), 14),
+    Column(lambda: _("Job title"), 16),
+    Column(lambda: _("Mobile phone"), 16),
+    Column(lambda: _("Email"), 28),
+    Column(lambda: _("Registration status"), 12),
+    Column(lambda: _("Ticket"), 12),
+    Column(lambda: _("Checked in at"), 18, "datetime"),
+    Column(lambda: _("Check-in device"), 16),
+]
+
+
+def attendee_rows(event: Event) -> Iterator[list[Any]]:
+    zone = ZoneInfo(event.timezone or "Asia/Shanghai")
+    stmt = (
+        select(Organisation.name, Organisation.kind, Organisation.credit_code, Attendee.name, Attendee.title,
+               Attendee.phone, Attendee.email, Registration.status, Attendee.ticket_code, CheckIn.scanned_at,
+               CheckIn.device)
+        .join(Registration, Attendee.registration_id == Registration.id)
+        .join(Organisation, Registration.organisation_id == Organisation.id)
+        .outerjoin(CheckIn, and_(CheckIn.attendee_id == Attendee.id, CheckIn.status == CheckInStatus.active))
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.id, Attendee.position, Attendee.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for org, kind, code, name, title, phone, email, status, ticket, scanned_at, device in db.session.execute(stmt):
+        if scanned_at is not None:
+            ticket_state = _("Checked in")
+        elif ticket:
+            ticket_state = _("Issued")
+        else:
+            ticket_state = _("None")
+        yield [org, str(ORG_KIND[kind]), code, name, title, phone, email, _registration_status_label(status),
+               ticket_state, scanned_at.astimezone(zone).replace(tzinfo=None) if scanned_at else None, device]
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+PROJECT_COLUMNS = [
+    Column(lambda: _("Project ID"), 8, "int"),
+    Column(lambda: _("Project"), 32),
+    Column(lambda: _("Organisation"), 30),
+    Column(lambda: _("Industry"), 16),
+    Column(lambda: _("Industry team"), 18),
+    Column(lambda: _("Officer"), 12),
+    Column(lambda: _("Stage"), 10),
+    Column(lambda: _("Amount (10k yuan)"), 14, "money"),
+    Column(lambda: _("Out of province"), 10),
+    Column(lambda: _("Source event"), 28),
+    Column(lambda: _("Next follow-up"), 12, "date"),
+    Column(lambda: _("Notes"), 40),
+    *[Column((lambda s=s: _("Date reached: %(stage)s", stage=str(STAGE[s]))), 14, "date")
+      for s in (Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage.producing, Stage.dropped)],
+]
+
+
+def project_rows() -> Iterator[list[Any]]:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    reached = (select(StageChange.project_id, StageChange.to_stage, func.min(StageChange.at).label("at"))
+               .group_by(StageChange.project_id, StageChange.to_stage).subquery())
+    dates: dict[int, dict[Stage, date]] = {}
+    for project_id, stage, at in db.session.execute(select(reached)):
+        if at is not None:  # UTCDateTime gives aware datetimes on both databases
+            dates.setdefault(project_id, {})[Stage(stage)] = at.astimezone(shanghai).date()
+    stmt = (select(Project, Organisation.name, Event.title)
+            .outerjoin(Organisation, Project.organisation_id == Organisation.id)
+            .outerjoin(Event, Project.source_event_id == Event.id)
+            .order_by(Project.id).execution_options(yield_per=BATCH))
+    yes, no = _("Yes"), _("No")
+    for project, org_name, event_title in db.session.execute(stmt):
+        d = dates.get(project.id, {})
+        yield [project.id, project.name, org_name, project.industry, project.team, project.officer,
+               str(STAGE[project.stage]), project.amount_wan, yes if project.out_of_province else no, event_title,
+               project.next_follow_up, project.notes,
+               *[d.get(s) for s in (Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage.producing,
+                                    Stage.dropped)]]
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+def csv_stream(columns: list[Column], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """UTF-8 with BOM (so Chinese Excel opens it right), one chunk per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow([csv_text(c.header()) for c in columns])
+    yield "\ufeff" + flush()
+    for row in rows:
+        writer.writerow([_csv_value(v, c) for v, c in zip(row, columns)])
+        yield flush()
+
+
+def _csv_value(value: Any, column: Column) -> str:
+    if value is None:
+        return ""
+    if column.kind == "money":
+        return f"{Decimal(value):.2f}"
+    if column.kind == "datetime":
+        return value.strftime("%Y-%m-%d %H:%M")
+    if column.kind == "date":
+        return value.isoformat()
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return csv_text(str(value))
+
+
+def _xlsx_cell(sheet, value: Any, column: Column) -> WriteOnlyCell:
+    if value is None:
+        return WriteOnlyCell(sheet, value=None)
+    if column.kind == "money":
+        cell = WriteOnlyCell(sheet, value=Decimal(value).quantize(Decimal("0.01")))
+        cell.number_format = "#,##0.00"
+        return cell
+    if column.kind == "datetime":
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if column.kind == "date":
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if column.kind == "int":
+        return WriteOnlyCell(sheet, value=int(value))
+    cell = WriteOnlyCell(sheet, value=str(value))
+    # Never a formula, whatever the text starts with: openpyxl would make "=…" a formula cell.
+    cell.data_type = "s"
+    return cell
+
+
+def xlsx_file(columns: list[Column], rows: Iterable[list[Any]], title: str) -> tempfile.SpooledTemporaryFile:
+    """A write-only workbook (bounded memory) in a temporary file, positioned at its start."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = _xlsx_cell(sheet, column.header(), Column(column.header, column.width))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v, c) for v, c in zip(row, columns)])
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(out)
+    out.seek(0)
+    return out
+
+
+def attendees_filename(event: Event, extension: str) -> str:
+    return f"attendees-event-{event.id}.{extension}"
