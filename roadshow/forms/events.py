@@ -65,18 +65,21 @@ class EventForm(FlaskForm):
                                                   "for no limit."))],
         description=_l("Leave empty for no limit."))
     registration_mode = RadioField(_l("Registration"), default=RegistrationMode.invite.value, choices=[
-        (RegistrationMode.invite.value, _l("By invitation only")),
-        (RegistrationMode.open.value, _l("Open to anyone with the event's link")),
+        SelectChoice(RegistrationMode.invite.value, _l("By invitation only")),
+        SelectChoice(RegistrationMode.open.value, _l("Open to anyone with the event's link")),
     ])
     approval_required = BooleanField(_l("Registrations need the organiser's approval"))
     industries = MultiCheckboxField(_l("Industries"), choices=[], validate_choice=False)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish"))
 
-    def __init__(self, *args, industries: list[str], **kwargs):
+    def __init__(self, *args, industries: list[str], industries_data: list[str] | None = None, **kwargs):
+        if industries_data is not None:
+            kwargs["industries"] = industries_data
         super().__init__(*args, **kwargs)
-        self.industries.choices = [(name, name) for name in industries] + [
-            (name, name) for name in (self.industries.data or []) if name not in industries]
+        # An industry the event has that left the district's list stays visible (and can be unticked).
+        self.industries.choices = [SelectChoice(name, name) for name in industries] + [
+            SelectChoice(name, name) for name in (self.industries.data or []) if name not in industries]
         zone = self.timezone.data or DEFAULT_TIMEZONE
         choices = [SelectChoice(value, label) for value, label in TIME_ZONES]
         if zone not in {value for value, _ in TIME_ZONES} and is_time_zone(zone):
@@ -86,12 +89,13 @@ class EventForm(FlaskForm):
     @classmethod
     def for_event(cls, event: Event, industries: list[str]) -> "EventForm":
         zone = ZoneInfo(event.timezone or DEFAULT_TIMEZONE)
-        return cls(obj=event, industries=industries, data={
-            "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
-            "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
-            "registration_mode": event.registration_mode.value,
-            "industries": list(event.industries or []),
-        })
+        return cls(industries=industries, title=event.title, timezone=event.timezone, venue=event.venue,
+                   address=event.address, description=event.description, capacity=event.capacity,
+                   approval_required=event.approval_required,
+                   starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
+                   ends_at=event.ends_at.astimezone(zone).replace(tzinfo=None),
+                   registration_mode=event.registration_mode.value,
+                   industries_data=list(event.industries or []))
 
     def event_fields(self) -> dict:
         """The fields for services.events, wall-clock times made instants in the chosen zone. A zone
