@@ -140,7 +140,8 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:
             name = _text(name)
             if name and name not in wanted:
                 wanted.append(name)
-        known = set(industry_names())
+        # An industry the event already has stays allowed after it leaves the district's list.
+        known = set(industry_names()) | set(current.industries or [] if current else [])
         strangers = [name for name in wanted if name not in known]
         if strangers:
             fail("industries", _("Not in the district's industry list: %(names)s.", names="、".join(strangers)))
@@ -206,7 +207,9 @@ def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
     if "status" in changes and event.status is EventStatus.cancelled:
         changes["mails"] = _queue_cancellation_mails(event)
     db.session.flush()
-    audit.record(actor, "event.cancel" if "mails" in changes else "event.update", "event", event.id, changes)
+    action = {EventStatus.published: "event.publish", EventStatus.cancelled: "event.cancel"}.get(
+        event.status, "event.update") if "status" in changes else "event.update"
+    audit.record(actor, action, "event", event.id, changes)
     if "capacity" in changes and event.status is EventStatus.published \
             and _more_seats(old_capacity, event.capacity):
         promote_waitlist_after_capacity_raised(event, actor)

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..forms.events import EventForm, ConfirmForm
+from ..forms.events import TIME_ZONES, ConfirmForm, EventForm
 from ..labels import ORG_KIND
 from ..models import EventStatus
 from ..permissions import P, current_actor, require
@@ -106,6 +106,7 @@ def detail(event_id: int):
     return render_template(
         "events/detail.html", event=event, stats=stats, tabs=[t for t in tabs if t[1]],
         kinds=list(ORG_KIND.items()), public_url=calendar.public_url(event),
+        zone_label=dict(TIME_ZONES).get(event.timezone, event.timezone),
         ics_url=_url_if_exists("calendar.event_ics", event_id=event.id)
         if event.status is not EventStatus.draft else None,
         confirm=ConfirmForm())

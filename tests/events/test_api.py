@@ -154,7 +154,7 @@ def test_patch_changes_only_what_is_given(client, org, industries):
     assert client.patch("/api/v1/events/999999", json={"title": "x"}, headers=org).status_code == 404
 
 
-def test_sequence_grows_with_each_published_field_and_not_with_others(client, org, industries):
+def test_sequence_grows_with_each_published_field_and_not_with_others(client, org, industries, app_ctx):
     event_id = _create(client, org)["id"]
 
     def patch(**fields):
@@ -170,6 +170,7 @@ def test_sequence_grows_with_each_published_field_and_not_with_others(client, or
     assert patch(address="安徽省淮南市山南新区") == 6
     assert patch(description="新的议程。") == 7
     assert patch(status="published") == 8
+    assert db.session.query(AuditEntry).filter_by(action="event.publish", entity_id=event_id).count() == 1
     # Not shown in calendars: no new sequence.
     assert patch(capacity=300) == 8
     assert patch(capacity=None) == 8
@@ -242,3 +243,15 @@ def test_no_token_is_401(client, app_ctx):
                          ("get", f"/api/v1/events/{ev.id}/stats"), ("post", f"/api/v1/events/{ev.id}/cancel")]:
         r = getattr(client, method)(path)
         assert r.status_code == 401 and r.mimetype == "application/problem+json", path
+
+
+def test_an_industry_dropped_from_the_list_stays_on_its_event(client, org, industries):
+    from roadshow.models import Industry
+
+    event_id = _create(client, org, industries=["绿色食品", "现代服务业"])["id"]
+    db.session.query(Industry).filter_by(name="现代服务业").delete()
+    db.session.commit()
+    r = client.patch(f"/api/v1/events/{event_id}", json={"industries": ["现代服务业", "新一代信息技术"]}, headers=org)
+    assert r.status_code == 200 and r.json["industries"] == ["现代服务业", "新一代信息技术"]
+    r = client.patch(f"/api/v1/events/{event_id}", json={"industries": ["绿色食品", "煤炭"]}, headers=org)
+    assert r.status_code == 422 and list(r.json["errors"]) == ["industries"]

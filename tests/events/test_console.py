@@ -199,3 +199,10 @@ def test_signed_out_goes_to_login(client, app_ctx):
     for path in ("/events/", f"/events/{ev.id}", f"/events/{ev.id}/stats.json", "/events/new"):
         r = client.get(path)
         assert r.status_code == 302 and "/login" in r.headers["Location"], path
+
+
+def test_event_page_in_english(client, organiser, app_ctx):
+    ev = factories.event("Site visit", timezone="Asia/Tokyo", capacity=None)
+    html = client.get(f"/events/{ev.id}?lang=en").get_data(as_text=True)
+    assert "Registered" in html and "Waiting list" in html and "By kind of organisation" in html
+    assert "No limit" in html and "（Tokyo）" in html and "已报名" not in html
