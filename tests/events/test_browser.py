@@ -56,6 +56,7 @@ def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone
     expect(page.locator("#ends_at ~ .invalid-feedback")).to_have_text("结束时间必须晚于开始时间。")
     expect(page.get_by_label("活动名称")).to_have_value(TITLE)
     expect(page.get_by_label("绿色食品")).to_be_checked()
+    page.screenshot(path="/tmp/e2e-events-form-zh.png", full_page=True)
     page.get_by_label("结束时间").fill("2023-04-18T12:00")
     page.get_by_role("button", name="保存", exact=True).click()
 
@@ -84,6 +85,7 @@ def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone
     expect(row).to_contain_text("田家庵区招商服务中心一楼路演厅")
     expect(row.locator(".badge")).to_have_text("已结束")
     assert_fits_the_phone(page)
+    page.screenshot(path="/tmp/e2e-events-list-zh.png", full_page=True)
     row.get_by_role("link").click()
     expect(page).to_have_url(f"{live_server}/events/{event_id}")
 
