@@ -1,4 +1,166 @@
-"""API v1: events."""
+"""API v1: events, their cancellation and their stats."""
 from __future__ import annotations
 
-from . import bp, spec  # noqa: F401
+from typing import Literal
+
+from flask import g
+from pydantic import AwareDatetime, BaseModel, Field
+from spectree import Response
+
+from ..extensions import db
+from ..models import Event
+from ..permissions import P, require
+from ..services import calendar
+from ..services import events as event_service
+from . import bp, spec
+from .schemas import Page, PageQuery, Problem
+
+Mode = Literal["invite", "open"]
+Status = Literal["draft", "published", "cancelled"]
+
+
+class EventIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: str = Field("Asia/Shanghai", max_length=64, description="IANA time zone of the event")
+    venue: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=20_000)
+    capacity: int | None = Field(None, ge=0, description="Attendees; null = unlimited")
+    registration_mode: Mode = "invite"
+    approval_required: bool = False
+    status: Literal["draft", "published"] = "draft"
+    industries: list[str] = Field(default_factory=list, max_length=50)
+
+
+class EventPatch(BaseModel):
+    """Any subset of the fields; `status` moves forward only (draft → published → cancelled)."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: str | None = Field(None, max_length=64)
+    venue: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=20_000)
+    capacity: int | None = Field(None, ge=0)
+    registration_mode: Mode | None = None
+    approval_required: bool | None = None
+    status: Status | None = None
+    industries: list[str] | None = Field(None, max_length=50)
+
+
+class EventOut(BaseModel):
+    id: int
+    title: str
+    starts_at: AwareDatetime = Field(description="In the event's time zone, with its offset")
+    ends_at: AwareDatetime
+    timezone: str
+    venue: str | None
+    address: str | None
+    description: str | None
+    capacity: int | None
+    registration_mode: Mode
+    approval_required: bool
+    status: Status
+    industries: list[str]
+    sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
+    public_url: str
+    ics_url: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @classmethod
+    def of(cls, event: Event) -> "EventOut":
+        zoned = lambda value: event_service.in_zone(event, value)  # noqa: E731
+        return cls(id=event.id, title=event.title, starts_at=zoned(event.starts_at), ends_at=zoned(event.ends_at),
+                   timezone=event.timezone, venue=event.venue, address=event.address,
+                   description=event.description, capacity=event.capacity,
+                   registration_mode=event.registration_mode.value, approval_required=event.approval_required,
+                   status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
+                   public_url=calendar.public_url(event), ics_url=event_service.ics_url(event),
+                   created_at=zoned(event.created_at), updated_at=zoned(event.updated_at))
+
+
+class EventListQuery(PageQuery):
+    status: Status | None = None
+
+
+class KindStats(BaseModel):
+    registered: int
+    checked_in: int
+
+
+class EventStats(BaseModel):
+    capacity: int | None
+    invited: int = Field(description="Invitations")
+    registered: int = Field(description="Attendees of confirmed registrations")
+    waitlisted: int = Field(description="Attendees of waitlisted registrations")
+    checked_in: int = Field(description="Attendees with an active check-in")
+    by_kind: dict[str, KindStats]
+
+
+ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
+
+
+@bp.post("/events")
+@require(P.manage_events)
+@spec.validate(resp=Response(HTTP_201=EventOut, **ERRORS), tags=["events"])
+def create_event(json: EventIn):
+    """Create an event (a draft unless `status` is `published`). 422 when `ends_at` is not after
+    `starts_at`, the time zone is unknown or an industry is not in the district's list."""
+    event = event_service.create_event(g.api_user, **json.model_dump())
+    db.session.commit()
+    return EventOut.of(event), 201
+
+
+@bp.get("/events")
+@require(P.read_events)
+@spec.validate(resp=Response(HTTP_200=Page[EventOut], **ERRORS), tags=["events"])
+def list_events(query: EventListQuery):
+    """Events: upcoming first (soonest first), then past ones (latest first)."""
+    page = event_service.list_events(status=query.status, page=query.page, per_page=query.per_page)
+    return Page[EventOut](items=[EventOut.of(e) for e in page.items], total=page.total, page=page.page,
+                          per_page=page.per_page)
+
+
+@bp.get("/events/<int:event_id>")
+@require(P.read_events)
+@spec.validate(resp=Response(HTTP_200=EventOut, HTTP_404=Problem, **ERRORS), tags=["events"])
+def get_event(event_id: int):
+    """One event."""
+    return EventOut.of(event_service.get_event(event_id))
+
+
+@bp.patch("/events/<int:event_id>")
+@require(P.manage_events)
+@spec.validate(resp=Response(HTTP_200=EventOut, HTTP_404=Problem, HTTP_409=Problem, **ERRORS), tags=["events"])
+def update_event(event_id: int, json: EventPatch):
+    """Change some fields. Every change of a field calendars show (title, times, time zone, venue, address,
+    description, status) grows `sequence`. Setting `status` to `cancelled` is the same as the cancel
+    endpoint; a cancelled event cannot be changed (409), nor can an event go back to draft (409)."""
+    event = event_service.get_event(event_id)
+    event = event_service.update_event(event, g.api_user, **json.model_dump(exclude_unset=True))
+    db.session.commit()
+    return EventOut.of(event)
+
+
+@bp.post("/events/<int:event_id>/cancel")
+@require(P.manage_events)
+@spec.validate(resp=Response(HTTP_200=EventOut, HTTP_404=Problem, **ERRORS), tags=["events"])
+def cancel_event(event_id: int):
+    """Cancel the event: registration is refused from then on (410), and everyone who registered gets a
+    mail with the cancelled calendar entry. Cancelling again changes nothing."""
+    event = event_service.cancel_event(event_service.get_event(event_id), g.api_user)
+    db.session.commit()
+    return EventOut.of(event)
+
+
+@bp.get("/events/<int:event_id>/stats")
+@require(P.read_stats)
+@spec.validate(resp=Response(HTTP_200=EventStats, HTTP_404=Problem, **ERRORS), tags=["events"])
+def event_stats(event_id: int):
+    """Counts for live dashboards: `invited` counts invitations; `registered`, `waitlisted` and
+    `checked_in` count people (attendees), also by organisation kind."""
+    return EventStats(**event_service.event_stats(event_service.get_event(event_id)))

@@ -1,0 +1,119 @@
+"""Console form for events. The domain rules (end after start, real time zone, capacity, industry list)
+are checked by services.events, whose messages the view puts beside the fields; the form holds the
+input and turns the wall-clock times into instants in the chosen time zone."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import Event, RegistrationMode
+from ..services.events import DEFAULT_TIMEZONE, is_time_zone
+
+# The zones a bureau in Anhui meets: home first, then where roadshows travel. Any other real zone an
+# event already has (set through the API) is added to the list when that event is edited.
+TIME_ZONES = [
+    ("Asia/Shanghai", _l("Beijing time")),
+    ("Asia/Hong_Kong", _l("Hong Kong")),
+    ("Asia/Taipei", _l("Taipei")),
+    ("Asia/Tokyo", _l("Tokyo")),
+    ("Asia/Seoul", _l("Seoul")),
+    ("Asia/Singapore", _l("Singapore")),
+    ("Asia/Dubai", _l("Dubai")),
+    ("Europe/Moscow", _l("Moscow")),
+    ("Europe/Berlin", _l("Berlin")),
+    ("Europe/Paris", _l("Paris")),
+    ("Europe/London", _l("London")),
+    ("America/New_York", _l("New York")),
+    ("America/Los_Angeles", _l("Los Angeles")),
+    ("Australia/Sydney", _l("Sydney")),
+]
+
+FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # what datetime-local inputs send
+
+
+def _at_most(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Enter the event's title.")),
+                                                 _at_most(200)])
+    starts_at = DateTimeLocalField(_l("Starts"), format=FORMAT, validators=[
+        InputRequired(message=_l("Enter a date and time."))])
+    ends_at = DateTimeLocalField(_l("Ends"), format=FORMAT, validators=[
+        InputRequired(message=_l("Enter a date and time."))])
+    timezone = SelectField(_l("Time zone"), default=DEFAULT_TIMEZONE, validate_choice=False,
+                           description=_l("The start and end are read as times in this zone."))
+    venue = StringField(_l("Venue"), validators=[Optional(), _at_most(200)])
+    address = StringField(_l("Address"), validators=[Optional(), _at_most(300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), _at_most(20_000)])
+    capacity = IntegerField(_l("Capacity (attendees)"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Enter a number of attendees of 0 or more, or leave it empty "
+                                                  "for no limit."))],
+        description=_l("Leave empty for no limit."))
+    registration_mode = RadioField(_l("Registration"), default=RegistrationMode.invite.value, choices=[
+        SelectChoice(RegistrationMode.invite.value, _l("By invitation only")),
+        SelectChoice(RegistrationMode.open.value, _l("Open to anyone with the event's link")),
+    ])
+    approval_required = BooleanField(_l("Registrations need the organiser's approval"))
+    industries = MultiCheckboxField(_l("Industries"), choices=[], validate_choice=False)
+    save = SubmitField(_l("Save"))
+    publish = SubmitField(_l("Save and publish"))
+
+    def __init__(self, *args, industries: list[str], industries_data: list[str] | None = None, **kwargs):
+        if industries_data is not None:
+            kwargs["industries"] = industries_data
+        super().__init__(*args, **kwargs)
+        # An industry the event has that left the district's list stays visible (and can be unticked).
+        self.industries.choices = [SelectChoice(name, name) for name in industries] + [
+            SelectChoice(name, name) for name in (self.industries.data or []) if name not in industries]
+        zone = self.timezone.data or DEFAULT_TIMEZONE
+        choices = [SelectChoice(value, label) for value, label in TIME_ZONES]
+        if zone not in {value for value, _ in TIME_ZONES} and is_time_zone(zone):
+            choices.append(SelectChoice(zone, zone))
+        self.timezone.choices = choices
+
+    @classmethod
+    def for_event(cls, event: Event, industries: list[str]) -> "EventForm":
+        zone = ZoneInfo(event.timezone or DEFAULT_TIMEZONE)
+        return cls(industries=industries, title=event.title, timezone=event.timezone, venue=event.venue,
+                   address=event.address, description=event.description, capacity=event.capacity,
+                   approval_required=event.approval_required,
+                   starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
+                   ends_at=event.ends_at.astimezone(zone).replace(tzinfo=None),
+                   registration_mode=event.registration_mode.value,
+                   industries_data=list(event.industries or []))
+
+    def event_fields(self) -> dict:
+        """The fields for services.events, wall-clock times made instants in the chosen zone. A zone
+        that is not real is passed on as it is, for the service to reject beside the field."""
+        zone_name = self.timezone.data
+        zone = ZoneInfo(zone_name) if is_time_zone(zone_name) else ZoneInfo(DEFAULT_TIMEZONE)
+
+        def instant(value: datetime | None) -> datetime | None:
+            return value.replace(tzinfo=zone) if value is not None else None
+
+        return {
+            "title": self.title.data, "starts_at": instant(self.starts_at.data),
+            "ends_at": instant(self.ends_at.data), "timezone": zone_name, "venue": self.venue.data,
+            "address": self.address.data, "description": self.description.data, "capacity": self.capacity.data,
+            "registration_mode": self.registration_mode.data, "approval_required": bool(self.approval_required.data),
+            "industries": list(self.industries.data or []),
+        }
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons: CSRF token only."""
