@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -139,7 +140,7 @@ def _insert(event_id: int, attendee: Attendee, scanned_at: datetime, device: str
 
 
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
-             actor: User | None = None) -> ScanResult:
+             actor: User | None = None, _attempt: int = 0) -> ScanResult:
     """Check the holder of `code` in at event `event_id`, exactly once; commits.
 
     Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
@@ -156,8 +157,10 @@ def check_in(event_id: int, code: object, device: str | None = None, scanned_at:
         if checkin is None:
             first = _active(attendee.id)
             db.session.rollback()
-            if first is None:  # undone between our insert and our read: scan again
-                return check_in(event_id, code, device, scanned_at, actor)
+            if first is None and _attempt < 3:  # undone between our insert and our read: scan again
+                return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
+            if first is None:
+                raise Conflict()
             return ScanResult(ALREADY, attendee=attendee, checkin=first)
         audit.record(actor, "checkin.create", "checkin", checkin.id,
                      {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": checkin.scanned_at,
@@ -248,9 +251,7 @@ def undo(checkin_id: int, actor: User | None = None) -> CheckIn:
         if checkin is None:
             raise NotFound()
         if checkin.status is not CheckInStatus.active:
-            from flask_babel import gettext as _
-
-            raise Conflict(_("This check-in is not active (it is %(status)s).", status=checkin.status.value))
+            raise Conflict(_("This check-in was already undone or replaced."), status=checkin.status.value)
         checkin.status = CheckInStatus.undone
         checkin.ended_at = utcnow()
         audit.record(actor, "checkin.undo", "checkin", checkin.id,
@@ -309,5 +310,5 @@ def counts(event: Event) -> Counts:
         .group_by(Organisation.kind)).all()
     by_kind = {kind: (registered, checked) for kind, registered, checked in rows}
     ordered = {kind: by_kind[kind] for kind in OrgKind if kind in by_kind}
-    return Counts(registered=sum(r for r, _ in by_kind.values()), checked_in=sum(c for _, c in by_kind.values()),
+    return Counts(registered=sum(r for r, _c in by_kind.values()), checked_in=sum(c for _r, c in by_kind.values()),
                   by_kind=ordered)

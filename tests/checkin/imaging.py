@@ -62,9 +62,10 @@ def read_qr(png: bytes) -> list[str]:
 
 
 def png_to_y4m(png: bytes, path: Path, width: int = 640, height: int = 480) -> Path:
-    """One C420jpeg frame: the PNG centred on white, scaled to fit (nearest neighbour)."""
+    """One C420jpeg frame: the PNG centred on white (nearest neighbour), small enough to lie wholly
+    inside qr-scanner's default scan region, the central two thirds of the shorter side."""
     w, h, pixels = decode_png(png)
-    scale = min((height - 40) / h, (width - 40) / w)
+    scale = min(width, height) * 0.55 / max(w, h)
     sw, sh = int(w * scale), int(h * scale)
     x0, y0 = (width - sw) // 2, (height - sh) // 2
     y_plane = bytearray(b"\xff" * (width * height))

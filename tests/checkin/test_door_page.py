@@ -72,9 +72,20 @@ def door_page(chromium, live_server, email, event_id, locale="zh-CN"):
 
 
 def result_of(page, timeout=20_000) -> str:
+    try:
+        _wait_result(page, timeout)
+    except Exception as exc:
+        state = page.evaluate("""() => ({result: document.getElementById('result').dataset.result,
+            camera: document.getElementById('door').dataset.camera,
+            status: document.getElementById('camera-status').textContent,
+            detail: document.getElementById('result-detail').textContent})""")
+        raise AssertionError(f"no result on the door page: {state}, console errors: {page.errors}") from exc
+    return page.get_attribute("#result", "data-result")
+
+
+def _wait_result(page, timeout):
     page.wait_for_selector("#result[data-result='ok'], #result[data-result='already_checked_in'], "
                            "#result[data-result='unknown_ticket'], #result[data-result='queued']", timeout=timeout)
-    return page.get_attribute("#result", "data-result")
 
 
 def active_checkins(app, attendee_id):
