@@ -8,11 +8,13 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from sqlalchemy import select
 
 from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
+from roadshow.services import checkin
 from tests import factories as f
 from tests.checkin.imaging import png_to_y4m
 from tests.conftest import CHROMIUM_ARGS, PASSWORD, PHONE, TEST_TMP
@@ -129,7 +131,7 @@ def test_two_phones_scanning_one_guest_at_once(app, live_server, launch, guests)
     assert results == ["already_checked_in", "ok"]
     assert len(active_checkins(app, guests["attendee_ids"][1])) == 1
     for _, page in phones:
-        page.wait_for_function("document.getElementById('count-checked').textContent === '1'")
+        expect(page.locator("#count-checked")).to_have_text("1", timeout=15_000)
     for context, _ in phones:
         context.close()
 
@@ -144,6 +146,7 @@ def test_offline_scan_is_queued_and_synced_with_its_time(app, live_server, launc
     context.set_offline(True)
     page.reload()  # the service worker serves the page shell without network
     page.wait_for_selector('#door[data-ready="1"]')
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
     assert page.input_value("#device-name") == "东门手机"  # remembered on the phone
     before = datetime.now(timezone.utc)
     page.fill("#manual-code", guests["codes"][0].lower())
@@ -159,7 +162,7 @@ def test_offline_scan_is_queued_and_synced_with_its_time(app, live_server, launc
     context.set_offline(False)
     page.wait_for_selector("#sync-list li[data-result='ok']", timeout=20_000)
     assert "束从轩" in page.text_content("#sync-list")
-    page.wait_for_function("document.getElementById('count-checked').textContent === '1'")
+    expect(page.locator("#count-checked")).to_have_text("1", timeout=15_000)
     page.wait_for_selector("#offline-banner.d-none", state="attached")
     (checkin,) = active_checkins(app, guests["attendee_ids"][0])
     assert before <= checkin.scanned_at <= after  # the time of the scan, not of the sync
@@ -177,3 +180,19 @@ def test_door_page_in_english(app, live_server, launch, guests):
     assert page.text_content("#result-title") == "Unknown ticket"
     assert "door-result-bad" in page.get_attribute("#result", "class")
     context.close()
+
+
+def test_live_view_refreshes_itself(app, live_server, phone, make_user, guests):
+    page = phone("zh-CN")
+    page.goto(f"{live_server}/login")
+    page.fill("#email", make_user("organiser"))
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/events/{guests['event_id']}/checkins")
+    assert page.text_content("#live-checked") == "0"
+    with app.app_context():
+        checkin.check_in(guests["event_id"], guests["codes"][1], "西门")
+    expect(page.locator("#live-checked")).to_have_text("1", timeout=15_000)
+    assert "王经理" in page.text_content("#recent")
+    assert not page.csp_errors
