@@ -251,7 +251,7 @@ def undo(checkin_id: int, actor: User | None = None) -> CheckIn:
         if checkin is None:
             raise NotFound()
         if checkin.status is not CheckInStatus.active:
-            raise Conflict(_("This check-in was already undone or replaced."), status=checkin.status.value)
+            raise Conflict(_("This check-in was already undone or replaced."), checkin_status=checkin.status.value)
         checkin.status = CheckInStatus.undone
         checkin.ended_at = utcnow()
         audit.record(actor, "checkin.undo", "checkin", checkin.id,
