@@ -1,6 +1,215 @@
-"""Tickets' QR images, the door page, badges and the organiser's live check-in view."""
+"""Tickets' QR images, the door page, badges and the organiser's live check-in view.
+
+The door page's script talks to the session-authenticated JSON endpoints below (CSRF token in a
+header); they call the same service as the API, which needs bearer tokens."""
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import CSP
+from ..extensions import db
+from ..models import Attendee, Event, EventStatus, Registration, RegistrationStatus
+from ..models.types import utcnow
+from ..permissions import P, require
+from ..ratelimits import token_guess_limit
+from ..services import checkin as service
+from ..services import qr, tickets
 
 bp = Blueprint("checkin", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+# qr-scanner decodes in a Web Worker it builds from a blob: URL; the door page allows exactly that.
+DOOR_CSP = CSP.replace("worker-src 'self'", "worker-src 'self' blob:")
+SERVICE_WORKER = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "door-sw.js"
+
+
+# --- QR images --------------------------------------------------------------------------------
+
+def _ticket_image(code: str, mimetype: str, render) -> Response:
+    attendee = tickets.find_attendee(code)
+    if attendee is None or attendee.ticket_code != code:
+        abort(404)
+    response = Response(render(code), mimetype=mimetype)
+    # A code's image never changes: cache for a year; the ETag lets a client revalidate cheaply.
+    response.set_etag(hashlib.sha256(f"{qr.RENDER_VERSION}:{mimetype}:{code}".encode()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
+
+
+@bp.get("/tickets/<code>.png")
+def ticket_png(code: str):
+    return _ticket_image(code, "image/png", qr.png)
+
+
+@bp.get("/tickets/<code>.svg")
+def ticket_svg(code: str):
+    return _ticket_image(code, "image/svg+xml", qr.svg)
+
+
+# --- the door page ----------------------------------------------------------------------------
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/door/")
+@require(P.check_in)
+def door_index():
+    """Pick the event to check in for: published events not yet over, then recent ones."""
+    now = utcnow()
+    events = db.session.scalars(select(Event).where(Event.status == EventStatus.published)
+                                .order_by(Event.starts_at.desc()).limit(50)).all()
+    upcoming = sorted([e for e in events if e.ends_at >= now], key=lambda e: e.starts_at)
+    past = [e for e in events if e.ends_at < now][:10]
+    return render_template("checkin/door_index.html", upcoming=upcoming, past=past)
+
+
+@bp.get("/door/<int:event_id>")
+@require(P.check_in)
+def door(event_id: int):
+    event = _event_or_404(event_id)
+    counts = service.counts(event)
+    response = Response(render_template("checkin/door.html", event=event, counts=counts))
+    response.headers["Content-Security-Policy"] = DOOR_CSP
+    # The service worker keeps its own copy for offline reloads; the network copy is always fresh.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/door/sw.js")
+def door_service_worker():
+    """The door page's service worker, served under /door/ so its scope covers the door pages."""
+    response = Response(SERVICE_WORKER.read_bytes(), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/door/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _when(value: datetime | None, event: Event) -> str:
+    return value.astimezone(ZoneInfo(event.timezone or "Asia/Shanghai")).strftime("%m-%d %H:%M:%S") if value else ""
+
+
+def _door_answer(answer: service.ScanResult, event: Event) -> dict:
+    body = answer.as_dict()
+    if answer.checkin is not None:
+        body["time_display"] = _when(answer.checkin.scanned_at, event)
+    if answer.attendee is not None:
+        from ..labels import ORG_KIND
+
+        body["kind_label"] = str(ORG_KIND[answer.attendee.registration.organisation.kind])
+    return body
+
+
+def _scan_time(value) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
+def _counts_dict(event: Event) -> dict:
+    counts = service.counts(event)
+    return {"checked_in": counts.checked_in, "registered": counts.registered}
+
+
+@bp.post("/door/<int:event_id>/scan")
+@require(P.check_in)
+def door_scan(event_id: int):
+    event = _event_or_404(event_id)
+    body = _json_body()
+    code = body.get("code")
+    device = body.get("device") if isinstance(body.get("device"), str) else None
+    answer = service.check_in(event_id, code if isinstance(code, str) else "", device,
+                              _scan_time(body.get("scanned_at")), current_user._get_current_object())
+    return jsonify({**_door_answer(answer, event), "counts": _counts_dict(event)}), answer.status
+
+
+@bp.post("/door/<int:event_id>/sync")
+@require(P.check_in)
+def door_sync(event_id: int):
+    """The scans queued while offline, as one batch."""
+    event = _event_or_404(event_id)
+    raw = _json_body().get("scans")
+    if not isinstance(raw, list) or len(raw) > 2000:
+        abort(400)
+    scans = []
+    for item in raw:
+        item = item if isinstance(item, dict) else {}
+        code = item.get("code")
+        device = item.get("device")
+        scans.append(service.Scan(code if isinstance(code, str) else "", _scan_time(item.get("scanned_at")),
+                                  device if isinstance(device, str) else None))
+    answers = service.check_in_batch(event_id, scans, current_user._get_current_object())
+    results = [{"code": scan.code, "queue_id": (item.get("id") if isinstance(item, dict) else None),
+                **_door_answer(answer, event)} for scan, item, answer in zip(scans, raw, answers)]
+    return jsonify({"results": results, "counts": _counts_dict(event)})
+
+
+@bp.get("/door/<int:event_id>/counts")
+@require(P.check_in)
+def door_counts(event_id: int):
+    return jsonify(_counts_dict(_event_or_404(event_id)))
+
+
+# --- organisers: live view and badges ---------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/checkins")
+@require(P.check_in)
+def live(event_id: int):
+    """Counts by kind and the latest scans; live.js reloads the #live part every few seconds."""
+    event = _event_or_404(event_id)
+    context = dict(event=event, counts=service.counts(event), recent=service.recent(event, 30))
+    if request.args.get("partial") == "1":
+        return render_template("checkin/_live_body.html", **context)
+    return render_template("checkin/live.html", **context)
+
+
+@bp.get("/events/<int:event_id>/badges")
+@require(P.manage_events)
+def badges(event_id: int):
+    """A printable badge per confirmed attendee: name, organisation, QR. A4 with four, or A6."""
+    event = _event_or_404(event_id)
+    size = "a6" if request.args.get("size") == "a6" else "a4"
+    attendees = db.session.scalars(
+        select(Attendee).join(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed,
+               Attendee.ticket_code.is_not(None), Attendee.erased_at.is_(None))
+        .order_by(Registration.id, Attendee.position)
+        .options(selectinload(Attendee.registration).selectinload(Registration.organisation))).all()
+    return render_template("checkin/badges.html", event=event, attendees=attendees, size=size)
+
+
+@bp.get("/m/<token>/ticket")
+@token_guess_limit
+def ticket_print(token: str):
+    """The registrant's printable ticket(s), reached from the manage page's link."""
+    if len(token) > 100:
+        abort(404)
+    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    if registration is None:
+        abort(404)
+    return render_template("checkin/ticket.html", registration=registration, event=registration.event,
+                           confirmed=registration.status is RegistrationStatus.confirmed)

@@ -1,0 +1,314 @@
+"""Check-in at the door: one service for the API and the door page.
+
+Exactly once. At most one *active* check-in per attendee is a database rule, the partial unique
+index ``uq_checkins_active_attendee``. A scan inserts a row inside a savepoint; when another device
+won the race the insert fails with an IntegrityError, the savepoint is rolled back and the scan is
+answered ``already_checked_in`` with the winner's time and device. No read-then-write window in
+Python decides anything, so two doors, two gunicorn workers or two app servers on one PostgreSQL
+cannot both win. On SQLite the unit of work starts with ``BEGIN IMMEDIATE`` (locks.begin_write) so
+a reader never has to upgrade to a writer halfway (which SQLite refuses without waiting).
+
+Offline batches. A phone that lost the network queues scans with the time they were made and sends
+them later. For each attendee the earliest ``scanned_at`` — in the batch or already stored — is the
+check-in: an earlier offline scan replaces a later live one, whose row is kept as ``replaced``
+history. Sending the same batch again changes nothing and answers the same.
+
+Door staff see the attendee's name, organisation and kind; never phone numbers or e-mail.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, OrgKind, Registration,
+                      RegistrationStatus, User)
+from ..models.types import utcnow
+from . import audit, tickets
+from .errors import Conflict, NotFound
+from .locks import begin_write
+
+OK = "ok"
+ALREADY = "already_checked_in"
+UNKNOWN = "unknown_ticket"
+WRONG_EVENT = "wrong_event"
+NOT_CONFIRMED = "not_confirmed"
+
+STATUS = {OK: 201, ALREADY: 409, UNKNOWN: 404, WRONG_EVENT: 422, NOT_CONFIRMED: 409}
+DEVICE_MAX = 100
+
+
+@dataclass
+class ScanResult:
+    """The answer to one scan, shaped by `as_dict` exactly as API.md "Check-in" says."""
+
+    result: str
+    attendee: Attendee | None = None
+    checkin: CheckIn | None = None  # the new check-in (ok) or the one that was first (already)
+    event: Event | None = None  # the ticket's own event (wrong_event)
+    registration_status: str | None = None  # not_confirmed
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.result]
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"result": self.result}
+        if self.result == OK:
+            body["checkin"] = checkin_dict(self.checkin)
+            body["attendee"] = attendee_dict(self.attendee)
+        elif self.result == ALREADY:
+            body["first_checked_in_at"] = self.checkin.scanned_at.isoformat()
+            body["device"] = self.checkin.device
+            body["checkin_id"] = self.checkin.id
+            body["attendee"] = attendee_dict(self.attendee)
+        elif self.result == WRONG_EVENT:
+            body["event"] = {"id": self.event.id, "title": self.event.title}
+        elif self.result == NOT_CONFIRMED:
+            body["status"] = self.registration_status
+        body.update(self.extra)
+        return body
+
+
+def attendee_dict(attendee: Attendee) -> dict[str, Any]:
+    """What door staff may see of a guest: no phone, no e-mail."""
+    org = attendee.registration.organisation
+    return {"id": attendee.id, "name": attendee.name, "organisation": org.name, "kind": org.kind.value}
+
+
+def checkin_dict(checkin: CheckIn) -> dict[str, Any]:
+    return {"id": checkin.id, "scanned_at": checkin.scanned_at.isoformat(), "device": checkin.device}
+
+
+def _device(device: str | None) -> str | None:
+    device = (device or "").strip()
+    return device[:DEVICE_MAX] or None
+
+
+def _scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    # A phone's clock may run ahead; a scan cannot have happened after the server received it.
+    if scanned_at is None or scanned_at > now:
+        return now
+    return scanned_at
+
+
+def _event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def _classify(event_id: int, code: object) -> ScanResult | Attendee:
+    """The attendee a code checks in at this event, or the ScanResult refusing it."""
+    attendee = tickets.find_attendee(code)
+    if attendee is None or attendee.erased_at is not None:
+        return ScanResult(UNKNOWN)
+    registration = attendee.registration
+    if registration.event_id != event_id:
+        return ScanResult(WRONG_EVENT, event=registration.event)
+    if registration.status is not RegistrationStatus.confirmed:
+        return ScanResult(NOT_CONFIRMED, registration_status=registration.status.value)
+    return attendee
+
+
+def _active(attendee_id: int, lock: bool = False) -> CheckIn | None:
+    stmt = select(CheckIn).where(CheckIn.attendee_id == attendee_id, CheckIn.status == CheckInStatus.active)
+    if lock and db.engine.dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return db.session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def _insert(event_id: int, attendee: Attendee, scanned_at: datetime, device: str | None,
+            actor: User | None) -> CheckIn | None:
+    """Insert an active check-in; None when the unique index says one exists already."""
+    checkin = CheckIn(event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
+                      scanned_at=scanned_at, device=device, user_id=actor.id if actor else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin)
+    except IntegrityError:
+        return None
+    return checkin
+
+
+def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
+             actor: User | None = None, _attempt: int = 0) -> ScanResult:
+    """Check the holder of `code` in at event `event_id`, exactly once; commits.
+
+    Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
+    begin_write()
+    try:
+        _event(event_id)
+        found = _classify(event_id, code)
+        if isinstance(found, ScanResult):
+            db.session.rollback()
+            return found
+        attendee = found
+        now = utcnow()
+        checkin = _insert(event_id, attendee, _scan_time(scanned_at, now), _device(device), actor)
+        if checkin is None:
+            first = _active(attendee.id)
+            db.session.rollback()
+            if first is None and _attempt < 3:  # undone between our insert and our read: scan again
+                return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
+            if first is None:
+                raise Conflict()
+            return ScanResult(ALREADY, attendee=attendee, checkin=first)
+        audit.record(actor, "checkin.create", "checkin", checkin.id,
+                     {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": checkin.scanned_at,
+                      "device": checkin.device})
+        db.session.commit()
+        return ScanResult(OK, attendee=attendee, checkin=checkin)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@dataclass
+class Scan:
+    code: object
+    scanned_at: datetime | None = None
+    device: str | None = None
+
+
+def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | None = None) -> list[ScanResult]:
+    """Offline scans synced later: results in input order; commits.
+
+    Per attendee the earliest scan, in the batch or stored, is the check-in; an earlier scan
+    from the batch replaces a later stored one (kept as `replaced`). A scan equal to the stored
+    check-in (same attendee, time and device) is answered `ok` again, so a batch re-sent after a
+    lost response changes nothing and answers the same."""
+    scans = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
+    begin_write()
+    try:
+        _event(event_id)
+        now = utcnow()
+        results: list[ScanResult | None] = [None] * len(scans)
+        by_attendee: dict[int, list[int]] = {}
+        attendees: dict[int, Attendee] = {}
+        times: list[datetime] = []
+        for index, scan in enumerate(scans):
+            times.append(_scan_time(scan.scanned_at, now))
+            found = _classify(event_id, scan.code)
+            if isinstance(found, ScanResult):
+                results[index] = found
+                continue
+            attendees[found.id] = found
+            by_attendee.setdefault(found.id, []).append(index)
+
+        for attendee_id, indexes in by_attendee.items():
+            attendee = attendees[attendee_id]
+            # Earliest first; the input order breaks ties.
+            first = min(indexes, key=lambda i: (times[i], i))
+            when, device = times[first], _device(scans[first].device)
+            winner = _settle(event_id, attendee, when, device, actor, now)
+            for index in indexes:
+                same = index == first and winner.scanned_at == when and winner.device == device
+                results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
+        db.session.commit()
+        return results  # type: ignore[return-value]
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | None, actor: User | None,
+            now: datetime) -> CheckIn:
+    """Make the earliest of `when` and the stored active check-in the active one; return it."""
+    for _attempt in range(3):
+        stored = _active(attendee.id, lock=True)
+        if stored is not None and stored.scanned_at <= when:
+            return stored
+        if stored is not None:
+            stored.status = CheckInStatus.replaced
+            stored.ended_at = now
+            db.session.flush()
+            audit.record(actor, "checkin.replace", "checkin", stored.id,
+                         {"status": {"from": "active", "to": "replaced"}, "by_scanned_at": when})
+        checkin = _insert(event_id, attendee, when, device, actor)
+        if checkin is not None:
+            audit.record(actor, "checkin.create", "checkin", checkin.id,
+                         {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when,
+                          "device": device, "offline": True})
+            return checkin
+        # A live scan committed in between: compare with it.
+    raise Conflict()
+
+
+def undo(checkin_id: int, actor: User | None = None) -> CheckIn:
+    """Undo an active check-in (the guest may be scanned again); audited; commits."""
+    begin_write()
+    try:
+        checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
+        if checkin is None:
+            raise NotFound()
+        if checkin.status is not CheckInStatus.active:
+            raise Conflict(_("This check-in was already undone or replaced."), checkin_status=checkin.status.value)
+        checkin.status = CheckInStatus.undone
+        checkin.ended_at = utcnow()
+        audit.record(actor, "checkin.undo", "checkin", checkin.id,
+                     {"status": {"from": "active", "to": "undone"}, "attendee_id": checkin.attendee_id})
+        db.session.commit()
+        return checkin
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def list_checkins(event: Event, since: datetime | None = None, *, offset: int = 0,
+                  limit: int | None = None) -> tuple[list[CheckIn], int]:
+    """The event's check-ins changed at or after `since` (created, undone or replaced), oldest
+    first, with the attendee and organisation loaded; and how many there are."""
+    where = [CheckIn.event_id == event.id]
+    if since is not None:
+        where.append(or_(CheckIn.created_at >= since, CheckIn.ended_at >= since))
+    total = db.session.scalar(select(func.count(CheckIn.id)).where(*where))
+    stmt = (select(CheckIn).where(*where).order_by(CheckIn.created_at, CheckIn.id)
+            .options(joinedload(CheckIn.attendee).joinedload(Attendee.registration)
+                     .joinedload(Registration.organisation)).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt).unique()), total
+
+
+def recent(event: Event, limit: int = 20) -> list[CheckIn]:
+    """The latest active check-ins, newest first (the live view)."""
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.status == CheckInStatus.active)
+        .order_by(CheckIn.scanned_at.desc(), CheckIn.id.desc()).limit(limit)
+        .options(joinedload(CheckIn.attendee).joinedload(Attendee.registration)
+                 .joinedload(Registration.organisation))).unique())
+
+
+@dataclass
+class Counts:
+    registered: int
+    checked_in: int
+    by_kind: dict[OrgKind, tuple[int, int]]  # kind → (registered, checked in), kinds with guests only
+
+
+def counts(event: Event) -> Counts:
+    """Confirmed attendees and how many of them are checked in, in total and per organisation kind."""
+    active = (select(CheckIn.attendee_id).where(CheckIn.event_id == event.id,
+                                                CheckIn.status == CheckInStatus.active).subquery())
+    rows = db.session.execute(
+        select(Organisation.kind, func.count(Attendee.id), func.count(active.c.attendee_id))
+        .select_from(Attendee)
+        .join(Registration, Attendee.registration_id == Registration.id)
+        .join(Organisation, Registration.organisation_id == Organisation.id)
+        .outerjoin(active, active.c.attendee_id == Attendee.id)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed,
+               Attendee.erased_at.is_(None))
+        .group_by(Organisation.kind)).all()
+    by_kind = {kind: (registered, checked) for kind, registered, checked in rows}
+    ordered = {kind: by_kind[kind] for kind in OrgKind if kind in by_kind}
+    return Counts(registered=sum(r for r, _c in by_kind.values()), checked_in=sum(c for _r, c in by_kind.values()),
+                  by_kind=ordered)
