@@ -98,6 +98,7 @@ class WrkResult:
     requests: int
     non_2xx: int
     errors: int
+    server_errors: int
     raw: str = field(repr=False, default="")
 
 
@@ -122,7 +123,31 @@ def wrk(url: str, *, script: str | None = None, connections: int = 32, duration:
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return WrkResult(rps, p50, p99, total, non2xx, errs, out)
+    fivexx = int(m.group(1)) if (m := re.search(r"5xx: (\d+)", out)) else 0
+    return WrkResult(rps, p50, p99, total, non2xx, errs, fivexx, out)
+
+
+COUNT_5XX = """
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) fivexx = 0 end
+response = function(status, headers, body) if status >= 500 then fivexx = fivexx + 1 end end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("fivexx") end
+  io.write(string.format("5xx: %d\\n", total))
+end
+"""
+
+
+def get_script(path: str, headers: dict[str, str] | None = None) -> str:
+    """A wrk Lua script GETting `path` with headers, counting 5xx answers."""
+    lua = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
+    lua += f'request = function() return wrk.format("GET", "{path}") end\n' + COUNT_5XX
+    fd, name = tempfile.mkstemp(suffix=".lua")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(lua)
+    return name
 
 
 def post_script(path: str, bodies_file: Path | None = None, body: str | None = None, token: str | None = None) -> str:
@@ -145,6 +170,7 @@ end
     else:
         lua = f'wrk.method = "POST"\n{headers}wrk.body = {json.dumps(body or "{}")}\nwrk.path = "{path}"\n'
         lua += f'request = function() return wrk.format(nil, "{path}") end\n'
+    lua += COUNT_5XX
     fd, name = tempfile.mkstemp(suffix=".lua")
     with os.fdopen(fd, "w") as fh:
         fh.write(lua)
