@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from .models import EventStatus, OrgKind, Role, Stage
+from .models import EventStatus, InvitationStatus, MailStatus, OrgKind, Role, Stage
 
 STAGE = {
     Stage.lead: _l("Lead"),
@@ -53,3 +53,17 @@ def yi(amount: Decimal | None) -> str:
     if amount is None:
         return "—"
     return f"{(Decimal(amount) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+INVITATION_STATUS = {
+    InvitationStatus.pending: _l("Not sent"),
+    InvitationStatus.sent: _l("Sent"),
+    InvitationStatus.opened: _l("Opened"),
+    InvitationStatus.registered: _l("Registered"),
+    InvitationStatus.declined: _l("Declined"),
+}
+
+MAIL_STATUS = {
+    MailStatus.pending: _l("Mail queued"),
+    MailStatus.sent: _l("Mail delivered"),
+    MailStatus.failed: _l("Mail failed"),
+}

@@ -37,7 +37,7 @@ def begin_write() -> None:
     """Start a fresh transaction that holds the write lock from its first statement (SQLite),
     ending whatever the session had open. Call at the start of a unit of work that must not
     interleave with another writer; on PostgreSQL it only starts a normal transaction."""
-    session = db.session
+    session = db.session()  # the Session itself: scoped_session has no in_transaction()
     if session.in_transaction():
         session.commit()
     if db.engine.dialect.name == "sqlite":

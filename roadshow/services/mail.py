@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
+from sqlalchemy.sql import and_ as sql_and, or_ as sql_or
 
 log = logging.getLogger(__name__)
 mailman = Mail()
@@ -61,17 +62,30 @@ def _send(message: OutboxMessage) -> None:
         email.attach_alternative(message.body_html, "text/html")
     for item in message.attachments or []:
         email.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
+    # The connection is built from the configuration as it is now (not as it was at start-up), and
+    # always over SMTP when MAIL_SERVER is set, whatever TESTING would make Flask-Mailman choose.
+    email.connection = mailman.get_connection(
+        backend="smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+        username=config.get("MAIL_USERNAME") or "", password=config.get("MAIL_PASSWORD") or "",
+        use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
+        timeout=config.get("MAIL_TIMEOUT", 30), fail_silently=False)
     email.send(fail_silently=False)
 
 
-def deliver_pending(limit: int = 200) -> tuple[int, int]:
-    """Send what is due. Returns (sent, failed)."""
+def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[int, int]:
+    """Send what is due. Returns (sent, failed).
+
+    retry_failed (the CLI, by hand): also retry failed messages now, without waiting for their
+    back-off, and those that gave up after MAX_ATTEMPTS. A message being sent by another worker is
+    `pending` while claimed, so it is not taken twice."""
     sent = failed = 0
     now = utcnow()
+    due_now = sql_and(OutboxMessage.attempts < MAX_ATTEMPTS, OutboxMessage.next_attempt_at <= now)
+    if retry_failed:
+        due_now = sql_or(due_now, OutboxMessage.status == MailStatus.failed)
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(OutboxMessage.status != MailStatus.sent, OutboxMessage.attempts < MAX_ATTEMPTS,
-               OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status != MailStatus.sent, due_now)
         .order_by(OutboxMessage.id).limit(limit)).all()
     db.session.commit()
     for message_id, attempts in due:
@@ -79,7 +93,7 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
                    OutboxMessage.status != MailStatus.sent)
-            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR))
+            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=MailStatus.pending))
         db.session.commit()
         if claimed.rowcount != 1:
             continue  # another worker has it
