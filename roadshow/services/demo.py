@@ -174,8 +174,41 @@ def load() -> str:
         db.session.add(project)
         created.append(f"project {name}")
 
+    created.extend(_load_invitations())
     db.session.flush()
     if created:
         audit.record(None, "demo.load", "demo", None, {"created": len(created)})
         return f"demo data: created {len(created)} records"
     return "demo data: already loaded, nothing changed"
+
+
+INVITEE_SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
+
+
+def _load_invitations() -> list[str]:
+    """The twenty organisations of the beef-soup roadshow, each with one invited contact; the
+    invitations went out a week before the event (no mail is queued by the demo)."""
+    import secrets
+
+    from ..models import Invitation, InvitationStatus
+    from .organisations import find_or_create_contact
+
+    event = db.session.scalar(select(Event).where(Event.title == ROADSHOW["title"]))
+    if event is None:
+        return []
+    created = []
+    sent_at = datetime(2023, 4, 10, 10, 0, tzinfo=SHANGHAI)
+    for index, (name, kind, *_rest) in enumerate(ORGANISATIONS[:20], start=1):
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            continue
+        contact = find_or_create_contact(org, f"{INVITEE_SURNAMES[index - 1]}经理",
+                                         email=f"invitee{index:02d}@example.com", phone=f"1385540{index:04d}")
+        if db.session.scalar(select(Invitation).where(Invitation.event_id == event.id,
+                                                      Invitation.contact_id == contact.id)) is not None:
+            continue
+        db.session.add(Invitation(event_id=event.id, organisation=org, contact=contact,
+                                  seats=2 if kind is OrgKind.enterprise else 1, token=secrets.token_urlsafe(24),
+                                  status=InvitationStatus.sent, sent_at=sent_at))
+        created.append(f"invitation {name}")
+    return created
