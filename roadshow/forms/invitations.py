@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..labels import ORG_KIND
@@ -15,7 +16,7 @@ class InvitationForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[
         DataRequired(message=_l("Enter the organisation's name.")), Length(max=200)],
         description=_l("An organisation already in the list is matched by its credit code, then by its exact name."))
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in ORG_KIND.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in ORG_KIND.items()])
     credit_code = StringField(_l("Credit code"), validators=[Optional(), Length(max=40)])
     contact_name = StringField(_l("Contact"), validators=[DataRequired(message=_l("Enter the contact's name.")),
                                                           Length(max=100)])

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import Event, EventStatus, Organisation, OrgKind, User
 from . import audit, invitations
 from .errors import DomainError, Gone, Invalid
-from .locks import begin_write
+from .locks import lock_event
 from .organisations import by_credit_code, clean_credit_code, find_or_create_organisation
 
 MAX_ROWS = 2000
@@ -106,7 +106,9 @@ class Row:
     errors: list[str] = field(default_factory=list)
 
     def error(self, column: str | None, message: str) -> None:
-        self.errors.append(f"{COLUMN_LABELS[column]}: {message}" if column else message)
+        label = str(COLUMN_LABELS[column]) if column else ""
+        # "统一社会信用代码: 统一社会信用代码无效" says the column twice; the message alone is enough.
+        self.errors.append(f"{label}: {message}" if label and label not in message else message)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -336,7 +338,7 @@ def _run(event: Event, rows: list[Row], actor: User | None) -> list[Outcome]:
                                                            credit_code=values["credit_code"], actor=actor)
                 invitation = invitations.create_invitation(
                     event, organisation=org, contact_name=values["contact_name"], email=values["email"],
-                    phone=values["phone"], seats=values["seats"], actor=actor)
+                    phone=values["phone"], seats=values["seats"], actor=actor, lock=False)
         except Invalid as exc:
             for column, messages in exc.errors.items():
                 for message in messages:
@@ -386,9 +388,7 @@ def import_invitations(event: Event, file, actor: User | None = None) -> dict:
     Returns {"created": N, "errors": [{"row", "message"}], "invitation_ids": [...]}."""
     _check_event(event)
     filename, rows = read_rows(file)
-    event_id = event.id
-    begin_write()
-    event = db.session.get(Event, event_id)
+    event = lock_event(event.id)  # one writer of this event's invitations at a time
     _check_event(event)
     outcomes = _run(event, rows, actor)
     created = [o.invitation_id for o in outcomes if o.ok]

@@ -24,7 +24,7 @@ from ..models import (Event, EventStatus, Invitation, InvitationStatus, OutboxMe
 from ..models.types import utcnow
 from . import audit, calendar
 from .errors import Conflict, Gone, Invalid, NotFound
-from .locks import begin_write
+from .locks import lock_event
 from .organisations import find_or_create_contact, find_or_create_organisation
 
 MAX_SEATS = 50
@@ -135,9 +135,15 @@ def _organisation_from(organisation_id: int | None, organisation: dict | Organis
 def create_invitation(event: Event, *, organisation_id: int | None = None,
                       organisation: dict | Organisation | None = None, contact_name: str,
                       email: str | None = None, phone: str | None = None, seats: int | None = 1,
-                      actor: User | None = None) -> Invitation:
+                      actor: User | None = None, lock: bool = True) -> Invitation:
     """Invite one contact of an organisation (matched by credit code, then exact name, or created).
-    One invitation per contact per event: a second one is a Conflict with the existing id."""
+    One invitation per contact per event: a second one is a Conflict with the existing id.
+
+    lock: hold the event for this unit of work (starting a fresh transaction), so that two requests
+    inviting the same new contact at once cannot both create it; callers that already hold the
+    lock (the import) pass False."""
+    if lock:
+        event = lock_event(event.id)
     _check_event_open(event)
     errors: dict[str, list[str]] = {}
     values = {}
@@ -249,8 +255,9 @@ def send_invitations(event: Event, ids: list[int] | None = None, *, actor: User 
     event, or for all pending ones when `ids` is None, and mark them sent. Re-sending a sent or opened
     invitation is allowed and keeps its status; registered and declined ones are skipped, and so are
     invitations without an email address. The caller commits."""
+    # Two organisers pressing "send" at once must not send everything twice.
+    event = lock_event(event.id)
     _check_event_open(event)
-    begin_write()  # two organisers pressing "send" at once must not send everything twice
     stmt = select(Invitation).where(Invitation.event_id == event.id)
     if ids is None:
         stmt = stmt.where(Invitation.status == InvitationStatus.pending)

@@ -105,7 +105,7 @@ def test_upload_preview_confirm_then_send(app, client, make_user):
         "csrf_token": _csrf(page), "file": (io.BytesIO(data), "名单.xlsx")}, content_type="multipart/form-data")
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200 and 'id="preview"' in html
-    assert re.search(r'data-row="3" class="table-danger"', html) and "单位名称: 请填写单位名称" in html
+    assert re.search(r'data-row="3" class="table-danger"', html) and "请填写单位名称" in html
     assert _invitations(app) == []  # nothing written by the preview
     upload = re.search(r'name="c-upload" type="hidden" value="([^"]+)"', html).group(1)
     done = client.post(f"/events/{event_id}/invitations/import", data={
