@@ -32,6 +32,8 @@ from .organisations import by_credit_code, clean_credit_code, find_or_create_org
 
 MAX_ROWS = 2000
 MAX_COLUMNS = 30
+# An .xlsx is a zip: a few kilobytes can unpack to gigabytes. Refuse before openpyxl reads it.
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 
 COLUMNS = ("organisation", "kind", "credit_code", "contact_name", "email", "phone", "seats")
@@ -113,7 +115,7 @@ class Row:
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def _load(file) -> tuple[str, bytes]:
+def load_upload(file) -> tuple[str, bytes]:
     """(filename, content) of a FileStorage, an open file, a Path or a (filename, bytes) pair,
     refusing anything over MAX_UPLOAD_MB without reading past the limit."""
     limit = int(current_app.config.get("MAX_UPLOAD_MB", 5)) * 1024 * 1024
@@ -173,6 +175,13 @@ def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _file_error(_("The Excel file could not be opened: save it again as .xlsx.")) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise _file_error(_("The file is larger than %(mb)s MB.", mb=MAX_XLSX_UNPACKED // (1024 * 1024)))
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         current_app.logger.info("unreadable xlsx upload: %s", exc)
@@ -196,7 +205,7 @@ def _header_key(cell: str) -> str:
 
 def read_rows(file) -> tuple[str, list[Row]]:
     """The file's data rows with their row numbers; blank rows are skipped (but counted)."""
-    filename, data = _load(file)
+    filename, data = load_upload(file)
     if not data.strip():
         raise _file_error(_("The file is empty."))
     records = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)

@@ -143,7 +143,7 @@ def _upload_path(upload_id: str) -> Path | None:
 
 def _keep(upload) -> tuple[str, str]:
     """Store the upload between preview and confirmation: (upload id, original file name)."""
-    filename, data = imports._load(upload)
+    filename, data = imports.load_upload(upload)
     ext = Path(filename).suffix.lower()
     upload_id = secrets.token_urlsafe(18)
     path = _upload_dir() / f"invitations-{current_user.id}-{upload_id}{ext}"

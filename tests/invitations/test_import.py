@@ -174,3 +174,17 @@ def test_twenty_invitations_for_the_beef_soup_roadshow_from_excel(client, hdr, a
     db.session.commit()
     assert db.session.query(Organisation).count() == organisations_before  # all matched by name
     assert db.session.query(Invitation).filter_by(event_id=roadshow.id).count() >= 20
+
+
+def test_xlsx_that_unpacks_to_too_much_is_refused(client, hdr, event_id, monkeypatch):
+    import zipfile
+
+    from roadshow.services import imports
+
+    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", "a" * (2 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 20_000
+    r = _post(client, hdr(), event_id, buffer.getvalue(), "bomb.xlsx")
+    assert r.status_code == 422 and r.json["errors"]["file"]
