@@ -37,6 +37,7 @@ MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 
 COLUMNS = ("organisation", "kind", "credit_code", "contact_name", "email", "phone", "seats")
+HEADER_ZH = ("单位名称", "单位类型", "统一社会信用代码", "联系人", "邮箱", "手机", "席位数")
 REQUIRED_COLUMNS = ("organisation", "contact_name")
 
 # Header names accepted for each column (compared after strip, lower case, without spaces and '*').

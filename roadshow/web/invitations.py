@@ -153,6 +153,31 @@ def _keep(upload) -> tuple[str, str]:
     return upload_id, filename
 
 
+@bp.get("/template.xlsx")
+@require(P.manage_events)
+def template(event_id: int):
+    """An empty spreadsheet with the header row, in Chinese, ready to fill in Excel or WPS."""
+    import io
+
+    from flask import send_file
+    from openpyxl import Workbook
+
+    _event(event_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "邀请名单"
+    sheet.append(list(imports.HEADER_ZH))
+    for column, width in zip("ABCDEFG", (32, 10, 24, 12, 28, 16, 8)):
+        sheet.column_dimensions[column].width = width
+    for cell in sheet["C"] + sheet["F"]:
+        cell.number_format = "@"  # text: Excel must not turn codes and phone numbers into numbers
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name="邀请名单模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @require(P.manage_events)
 def import_file(event_id: int):

@@ -145,3 +145,23 @@ def test_cancelled_event_import_page_is_gone(app, client, make_user):
         event_id = factories.event(status=EventStatus.cancelled).id
     _login(client, make_user("organiser"))
     assert client.get(f"/events/{event_id}/invitations/import").status_code == 410
+
+
+def test_template_is_an_empty_sheet_with_the_chinese_header_that_imports(app, client, make_user):
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        event_id = factories.event().id
+    _login(client, make_user("organiser"))
+    r = client.get(f"/events/{event_id}/invitations/template.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    assert [c.value for c in sheet[1]] == HEADER_ZH
+    sheet.append(["老乡鸡集团有限公司", "企业", None, "张经理", "zhang@example.com", "13800138000", 2])
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    page = client.get(f"/events/{event_id}/invitations/import").get_data(as_text=True)
+    preview = client.post(f"/events/{event_id}/invitations/import", data={
+        "csrf_token": _csrf(page), "file": (io.BytesIO(buffer.getvalue()), "模板.xlsx")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "1 行可以导入，0 行有错误" in preview

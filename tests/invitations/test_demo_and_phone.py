@@ -49,6 +49,8 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         page.goto(f"{base}/events/{event_id}/invitations")
         assert "尚未邀请任何人" in page.inner_text("#no-invitations")
         page.click("#import-link")
+        page.wait_for_selector("#upload-form")
+        page.screenshot(path=str(TEST_TMP / "invitations-upload-phone.png"), full_page=True)
         page.set_input_files("#file", files=[{"name": "路演邀请名单.xlsx", "buffer": xlsx_bytes(rows, header=HEADER_ZH),
                                               "mimeType": "application/vnd.openxmlformats-officedocument."
                                                           "spreadsheetml.sheet"}])
@@ -86,6 +88,20 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         assert "邮件已送达" in page.inner_text("#invitations")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(TEST_TMP / "invitations-list-phone.png"), full_page=True)
+        # Inviting one more contact by hand, on the same page: a bad email is shown beside the field.
+        page.click('[data-bs-target="#invite-one"]')
+        page.fill("#organisation", "桉树资本管理有限公司")
+        page.select_option("#kind", "fund")
+        page.fill("#contact_name", "林总")
+        page.fill("#email", "lin@")
+        page.click("#invite-form [type=submit]")
+        page.wait_for_selector("#email.is-invalid")
+        assert "邮箱地址格式不正确" in page.inner_text("#invite-form")
+        page.screenshot(path=str(TEST_TMP / "invitations-invite-one-phone.png"), full_page=True)
+        page.fill("#email", "lin@example.com")
+        page.click("#invite-form [type=submit]")
+        page.wait_for_selector(".alert-success")
+        assert page.locator("[data-invitation]").count() == 3
         assert page.csp_errors == []
     finally:
         stop(server)
