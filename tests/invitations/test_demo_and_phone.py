@@ -9,6 +9,16 @@ from tests import factories
 from tests.conftest import PASSWORD, TEST_TMP, free_port, start_gunicorn, stop
 from tests.invitations.helpers import HEADER_ZH, Collector, smtp_server, xlsx_bytes
 
+# Elements sticking out of a 390 px screen, other than those inside a horizontally scrolling box
+# (the preview table, the row of status filters), which the user scrolls on purpose.
+WIDER_THAN_PHONE = """() => {
+  const scrolls = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; } return false; };
+  return Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > 391 && !scrolls(e))
+    .map(e => e.tagName + '.' + e.className + ': ' + (e.innerText || '').slice(0, 40));
+}"""
+
 
 def test_demo_invites_the_roadshow_organisations_once(app_ctx):
     demo.load()
@@ -60,8 +70,8 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         bad = page.inner_text('tr[data-row="3"] .row-result')
         assert "统一社会信用代码" in bad
         assert "新单位" in page.inner_text('tr[data-row="2"] .row-result')
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(TEST_TMP / "invitations-preview-phone.png"), full_page=True)
+        assert page.evaluate(WIDER_THAN_PHONE) == []
 
         page.click("#c-confirm")
         page.wait_for_selector("#import-result")
@@ -86,8 +96,8 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         assert page.locator('[data-delivery="sent"]').count() == 2
         assert page.locator('[data-status="sent"][data-invitation]').count() == 2
         assert "邮件已送达" in page.inner_text("#invitations")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(TEST_TMP / "invitations-list-phone.png"), full_page=True)
+        assert page.evaluate(WIDER_THAN_PHONE) == []
         # Inviting one more contact by hand, on the same page: a bad email is shown beside the field.
         page.click('[data-bs-target="#invite-one"]')
         page.fill("#organisation", "桉树资本管理有限公司")
