@@ -104,12 +104,16 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         page.select_option("#kind", "fund")
         page.fill("#contact_name", "林总")
         page.fill("#email", "lin@")
-        page.click("#invite-form [type=submit]")
+        # Enter in the last field submits, as on a phone keyboard (a click could land on the
+        # organisation field's suggestion list instead of the button).
+        with page.expect_navigation():
+            page.press("#email", "Enter")
         page.wait_for_selector("#email.is-invalid")
         assert "邮箱地址格式不正确" in page.inner_text("#invite-form")
         page.screenshot(path=str(TEST_TMP / "invitations-invite-one-phone.png"), full_page=True)
         page.fill("#email", "lin@example.com")
-        page.click("#invite-form [type=submit]")
+        with page.expect_navigation():
+            page.press("#email", "Enter")
         page.wait_for_selector(".alert-success")
         assert page.locator("[data-invitation]").count() == 3
         assert page.csp_errors == []
