@@ -9,6 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from sqlalchemy.exc import DataError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)  # ids are INTEGER columns (int4 on PostgreSQL)
         super().__init__(map, *args, **kwargs)
 
 
@@ -47,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.load(app.instance_path))
     if config:
         app.config.update(config)
-    # Ids in paths fit the database's BIGINT; a larger number is simply not found (404), not a 500.
+    # Ids in paths fit the INTEGER id columns; a larger number is simply not found (404), not a 500.
     app.url_map.converters["int"] = BoundedInt
 
     if app.config["TRUSTED_PROXIES"] > 0:
@@ -155,6 +156,17 @@ def _init_errors(app: Flask) -> None:
         if _wants_problem():
             return problems.from_domain_error(exc)
         return page(exc.status, exc.detail)
+
+    @app.errorhandler(DataError)
+    def unstorable_value(exc: DataError):
+        # The database refused a value the schema let through (a NUL byte, a number out of range):
+        # the request's fault, so a 422, not a 500.
+        db.session.rollback()
+        log.info("database refused a value on %s %s: %s", request.method, request.path, exc.orig)
+        message = _("A value is out of range or contains characters that cannot be stored.")
+        if _wants_problem():
+            return problems.problem(422, message)
+        return page(422, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

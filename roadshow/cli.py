@@ -62,7 +62,7 @@ def send_pending() -> None:
     """Deliver (or retry) every message waiting in the outbox."""
     from .services.mail import deliver_pending, pending_count
 
-    sent, failed = deliver_pending(limit=10_000)
+    sent, failed = deliver_pending(limit=10_000, retry_failed=True)
     click.echo(f"sent {sent}, failed {failed}, still waiting {pending_count()}")
     if failed:
         raise SystemExit(1)

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from .models import EventStatus, OrgKind, Role, Stage
+from .models import EventStatus, InvitationStatus, MailStatus, OrgKind, RegistrationStatus, Role, Stage
 
 STAGE = {
     Stage.lead: _l("Lead"),
@@ -54,9 +54,6 @@ def yi(amount: Decimal | None) -> str:
         return "—"
     return f"{(Decimal(amount) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
-
-from .models import InvitationStatus, RegistrationStatus  # noqa: E402
-
 REGISTRATION_STATUS = {
     RegistrationStatus.pending: _l("Awaiting approval"),
     RegistrationStatus.confirmed: _l("Confirmed"),
@@ -71,4 +68,10 @@ INVITATION_STATUS = {
     InvitationStatus.opened: _l("Opened"),
     InvitationStatus.registered: _l("Registered"),
     InvitationStatus.declined: _l("Declined invitation"),
+}
+
+MAIL_STATUS = {
+    MailStatus.pending: _l("Mail queued"),
+    MailStatus.sent: _l("Mail delivered"),
+    MailStatus.failed: _l("Mail failed"),
 }

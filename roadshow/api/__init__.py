@@ -29,6 +29,14 @@ def _schema_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
 
 
+def _model_key(model) -> str:
+    """Shared schemas (Problem, Page …) by their name; each area's own models under the area, so two
+    areas may both have an `AttendeeOut` without one replacing the other in the document."""
+    area = model.__module__.rsplit(".", 1)[-1]
+    name = _schema_name(model.__name__)
+    return name if area == "schemas" else f"{area}.{name}"
+
+
 spec = SpecTree(
     "flask",
     title="Roadshow API",
@@ -43,8 +51,7 @@ spec = SpecTree(
     annotations=True,
     before=_before_validation,
     validation_error_model=Problem,
-    naming_strategy=lambda model: _schema_name(model.__name__),
-    nested_naming_strategy=lambda parent, child: _schema_name(child),
+    naming_strategy=lambda model: _model_key(model),
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
     security={"bearer": []},
 )
@@ -133,8 +140,13 @@ def _with_problem_responses(operation: dict) -> dict:
     and the errors every operation may give are declared."""
     responses = {}
     for status, response in operation.get("responses", {}).items():
-        if status[:1] in "45" and "content" in response:
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if status[:1] in "45" and schema.get("$ref", "").endswith("/Problem"):
             response = {**response, "content": _PROBLEM}
+        elif status[:1] == "4" and "content" in response:
+            # A domain answer of API.md (e.g. check-in's {"result": "wrong_event"}) — or, for the same
+            # status, a validation problem.
+            response = {**response, "content": {**response["content"], **_PROBLEM}}
         responses[status] = response
     for status, description in _COMMON_ERRORS.items():
         responses.setdefault(status, {"description": description, "content": _PROBLEM})

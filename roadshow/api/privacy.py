@@ -19,7 +19,7 @@ from .schemas import Page, PageQuery, Problem
 
 class AuditQuery(PageQuery):
     entity_type: str | None = Field(None, max_length=50)
-    entity_id: int | None = Field(None, ge=0, le=2**62)
+    entity_id: int | None = Field(None, ge=0, le=2**31 - 1)
     action: str | None = Field(None, max_length=50)
 
 

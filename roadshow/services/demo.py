@@ -174,6 +174,7 @@ def load() -> str:
         db.session.add(project)
         created.append(f"project {name}")
 
+    created.extend(_load_invitations())
     db.session.flush()
     created += _load_organisations(orgs)
     # Registrations first: the pipeline's loader adds guests only for organisations not yet registered.
@@ -334,15 +335,21 @@ def _load_pipeline(roadshow: Event, orgs: dict[str, Organisation], created: list
             Registration.event_id == roadshow.id, Registration.organisation_id == org.id).limit(1))
         if has_registration is not None:
             continue
-        contact = db.session.scalar(select(Contact).where(Contact.organisation_id == org.id,
-                                                          Contact.name == guests[0]))
-        if contact is None:
-            contact = Contact(organisation=org, name=guests[0], phone=f"1390554{index:04d}",
-                              email=f"guest{index + 1}@example.com")
-            db.session.add(contact)
-        invitation = Invitation(event=roadshow, organisation=org, contact=contact, seats=len(guests),
-                                token=secrets.token_urlsafe(24), status=InvitationStatus.registered,
-                                sent_at=datetime(2023, 4, 3, 10, 0, tzinfo=SHANGHAI))
+        # the organisation's invitation to the roadshow, when another demo loader has made it already
+        invitation = db.session.scalar(select(Invitation).where(Invitation.event_id == roadshow.id,
+                                                                Invitation.organisation_id == org.id).limit(1))
+        if invitation is None:
+            contact = db.session.scalar(select(Contact).where(Contact.organisation_id == org.id,
+                                                              Contact.name == guests[0]))
+            if contact is None:
+                contact = Contact(organisation=org, name=guests[0], phone=f"1390554{index:04d}",
+                                  email=f"guest{index + 1}@example.com")
+                db.session.add(contact)
+            invitation = Invitation(event=roadshow, organisation=org, contact=contact, seats=len(guests),
+                                    token=secrets.token_urlsafe(24), status=InvitationStatus.registered,
+                                    sent_at=datetime(2023, 4, 3, 10, 0, tzinfo=SHANGHAI))
+        invitation.status = InvitationStatus.registered
+        invitation.seats = max(invitation.seats, len(guests))
         registration = Registration(event=roadshow, organisation=org, invitation=invitation,
                                     status=RegistrationStatus.confirmed, seats=len(guests),
                                     manage_token=secrets.token_urlsafe(24),
@@ -423,4 +430,36 @@ def _load_registrations(event: Event, orgs: dict[str, Organisation]) -> list[str
         audit.record(None, "registration.create", "registration", reg.id,
                      {"event_id": event.id, "status": reg.status, "seats": reg.seats, "source": "demo"})
         created.append(f"registration {org_name}")
+    return created
+
+
+INVITEE_SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
+
+
+def _load_invitations() -> list[str]:
+    """The twenty organisations of the beef-soup roadshow, each with one invited contact; the
+    invitations went out a week before the event (no mail is queued by the demo)."""
+    import secrets
+
+    from ..models import Invitation, InvitationStatus
+    from .organisations import find_or_create_contact
+
+    event = db.session.scalar(select(Event).where(Event.title == ROADSHOW["title"]))
+    if event is None:
+        return []
+    created = []
+    sent_at = datetime(2023, 4, 10, 10, 0, tzinfo=SHANGHAI)
+    for index, (name, kind, *_rest) in enumerate(ORGANISATIONS[:20], start=1):
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            continue
+        contact = find_or_create_contact(org, f"{INVITEE_SURNAMES[index - 1]}经理",
+                                         email=f"invitee{index:02d}@example.com", phone=f"1385540{index:04d}")
+        if db.session.scalar(select(Invitation).where(Invitation.event_id == event.id,
+                                                      Invitation.contact_id == contact.id)) is not None:
+            continue
+        db.session.add(Invitation(event_id=event.id, organisation=org, contact=contact,
+                                  seats=2 if kind is OrgKind.enterprise else 1, token=secrets.token_urlsafe(24),
+                                  status=InvitationStatus.sent, sent_at=sent_at))
+        created.append(f"invitation {name}")
     return created

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, func, select
@@ -186,6 +187,11 @@ def _csv_value(value: Any, column: Column) -> str:
     return csv_text(str(value))
 
 
+def xlsx_text(value: str) -> str:
+    """Text an .xlsx can hold: XML forbids most control characters, and openpyxl refuses them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def force_text(cells) -> None:
     """Cells of an ordinary (not write-only) sheet: text stays text, never a formula."""
     for cell in cells:
@@ -210,7 +216,7 @@ def _xlsx_cell(sheet, value: Any, column: Column) -> WriteOnlyCell:
         return cell
     if column.kind == "int":
         return WriteOnlyCell(sheet, value=int(value))
-    cell = WriteOnlyCell(sheet, value=str(value))
+    cell = WriteOnlyCell(sheet, value=xlsx_text(str(value)))
     # Never a formula, whatever the text starts with: openpyxl would make "=…" a formula cell.
     cell.data_type = "s"
     return cell

@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -59,10 +59,10 @@ def _send(message: OutboxMessage) -> None:
     # A connection from the settings of now, always SMTP: Flask-Mailman would otherwise use what it read at
     # start-up, and silently keep mail in memory whenever the app runs with TESTING on.
     connection = mailman.get_connection(
-        backend="smtp", host=config["MAIL_SERVER"], port=config.get("MAIL_PORT") or 25,
-        username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
-        use_tls=config.get("MAIL_USE_TLS", False), use_ssl=config.get("MAIL_USE_SSL", False),
-        timeout=config.get("MAIL_TIMEOUT", 20), fail_silently=False)
+        backend="smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+        username=config.get("MAIL_USERNAME") or "", password=config.get("MAIL_PASSWORD") or "",
+        use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
+        timeout=config.get("MAIL_TIMEOUT", 30), fail_silently=False)
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
                                    from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to], connection=connection)
     if message.body_html:
@@ -72,14 +72,20 @@ def _send(message: OutboxMessage) -> None:
     email.send(fail_silently=False)
 
 
-def deliver_pending(limit: int = 200) -> tuple[int, int]:
-    """Send what is due. Returns (sent, failed)."""
+def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[int, int]:
+    """Send what is due. Returns (sent, failed).
+
+    retry_failed (the CLI, by hand): also retry failed messages now, without waiting for their
+    back-off, and those that gave up after MAX_ATTEMPTS. A message being sent by another worker is
+    `pending` while claimed, so it is not taken twice."""
     sent = failed = 0
     now = utcnow()
+    due_now = and_(OutboxMessage.attempts < MAX_ATTEMPTS, OutboxMessage.next_attempt_at <= now)
+    if retry_failed:
+        due_now = or_(due_now, OutboxMessage.status == MailStatus.failed)
     due = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(OutboxMessage.status != MailStatus.sent, OutboxMessage.attempts < MAX_ATTEMPTS,
-               OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status != MailStatus.sent, due_now)
         .order_by(OutboxMessage.id).limit(limit)).all()
     db.session.commit()
     for message_id, attempts in due:
@@ -87,7 +93,7 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
                    OutboxMessage.status != MailStatus.sent)
-            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR))
+            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=MailStatus.pending))
         db.session.commit()
         if claimed.rowcount != 1:
             continue  # another worker has it

@@ -274,7 +274,7 @@ def report_workbook(report: dict[str, Any], funnels: list[dict[str, Any]]):
     from openpyxl.styles import Font
 
     from ..labels import ORG_KIND, STAGE
-    from .exports import force_text
+    from .exports import force_text, xlsx_text
 
     money = "#,##0.00"
     wb = Workbook()
@@ -285,7 +285,7 @@ def report_workbook(report: dict[str, Any], funnels: list[dict[str, Any]]):
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append([xlsx_text(v) if isinstance(v, str) else v for v in row])
             force_text(ws[ws.max_row])
         for col in money_cols:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):

@@ -48,7 +48,7 @@ def project_filters(args) -> "object":
     event_id = args.get("event_id", type=int)
     return Filters(stage=Stage(stage) if stage in Stage.__members__ else None,
                    industry=(args.get("industry") or None), team=(args.get("team") or None),
-                   event_id=event_id if event_id is not None and 0 < event_id < 2**63 else None,
+                   event_id=event_id if event_id is not None and 0 < event_id < 2**31 else None,
                    q=(args.get("q") or "")[:200] or None, overdue=args.get("overdue") in ("1", "true", "on"))
 
 

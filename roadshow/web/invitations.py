@@ -1,6 +1,231 @@
 """Console: an event's invitations, import with preview, sending."""
 from __future__ import annotations
 
-from flask import Blueprint
+import os
+import secrets
+import time
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms.invitations import ConfirmImportForm, ImportForm, InvitationForm, SendForm
+from ..labels import INVITATION_STATUS, MAIL_STATUS
+from ..models import Event, EventStatus, InvitationStatus, Organisation
+from ..permissions import P, require
+from ..services import imports
+from ..services import invitations as service
+from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
+
+PER_PAGE = 100
+UPLOAD_TTL_SECONDS = 2 * 3600
+
+# Service error keys → the form field that shows them.
+FIELD_FOR = {"organisation": "organisation", "organisation.name": "organisation", "organisation_id": "organisation",
+             "organisation.kind": "kind", "organisation.credit_code": "credit_code", "contact_name": "contact_name",
+             "email": "email", "phone": "phone", "seats": "seats"}
+
+
+def _event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def _page_context(event: Event) -> dict:
+    return {"event": event, "invitation_status_label": lambda s: INVITATION_STATUS[s],
+            "mail_status_label": lambda s: MAIL_STATUS[s],
+            "event_page": url_for("events.detail", event_id=event.id)
+            if "events.detail" in current_app.view_functions else None}
+
+
+@bp.route("", methods=["GET", "POST"])
+@require(P.manage_events)
+def index(event_id: int):
+    """The event's invitations with their status and mail delivery, a form to invite one contact,
+    and sending (selected, or all not yet sent)."""
+    event = _event(event_id)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            service.create_invitation(
+                event, organisation={"name": form.organisation.data, "kind": form.kind.data,
+                                     "credit_code": form.credit_code.data or None},
+                contact_name=form.contact_name.data, email=form.email.data, phone=form.phone.data,
+                seats=form.seats.data, actor=current_user)
+            db.session.commit()
+        except Invalid as exc:
+            db.session.rollback()
+            for key, messages in exc.errors.items():
+                getattr(form, FIELD_FOR.get(key, "organisation")).errors.extend(messages)
+        except Conflict as exc:
+            db.session.rollback()
+            form.contact_name.errors.append(exc.detail)
+        else:
+            flash(_("%(name)s is invited.", name=form.contact_name.data.strip()), "success")
+            return redirect(url_for(".index", event_id=event.id))
+    status = request.args.get("status") or None
+    if status not in {s.value for s in InvitationStatus}:
+        status = None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = service.list_invitations(event, status, page=page, per_page=PER_PAGE)
+    organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name).limit(2000)).all()
+    return render_template(
+        "invitations/index.html", form=form, send_form=SendForm(), items=items, total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), status=status, counts=service.status_counts(event),
+        deliveries=service.deliveries([i.id for i in items]), organisations=organisations,
+        personal_url=service.personal_url, statuses=list(InvitationStatus),
+        open_form=request.method == "POST", **_page_context(event))
+
+
+@bp.post("/send")
+@require(P.manage_events)
+def send(event_id: int):
+    """Send the selected invitations, or all that were not sent yet."""
+    event = _event(event_id)
+    if not SendForm().validate_on_submit():
+        abort(400)
+    if request.form.get("scope") == "pending":
+        ids = None
+    else:
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+        if not ids:
+            flash(_("Select the invitations to send first."), "warning")
+            return redirect(url_for(".index", event_id=event.id))
+    try:
+        result = service.send_invitations(event, ids, actor=current_user)
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
+        return redirect(url_for(".index", event_id=event.id))
+    if result.sent:
+        flash(_("%(n)s invitation mails are on their way.", n=len(result.sent)), "success")
+    elif not result.skipped:
+        flash(_("There was nothing to send."), "info")
+    for _id, reason in result.skipped:
+        flash(_("Not sent: %(reason)s", reason=reason), "warning")
+    return redirect(url_for(".index", event_id=event.id))
+
+
+# --------------------------------------------------------------------------------------- import
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _clean_old_uploads() -> None:
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for item in _upload_dir().glob("invitations-*"):
+        try:
+            if item.stat().st_mtime < cutoff:
+                item.unlink()
+        except OSError:
+            pass
+
+
+def _upload_path(upload_id: str) -> Path | None:
+    """The kept file of this user's upload, or None when it has expired or is someone else's."""
+    for ext in imports.EXTENSIONS:
+        path = _upload_dir() / f"invitations-{current_user.id}-{upload_id}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _keep(upload) -> tuple[str, str]:
+    """Store the upload between preview and confirmation: (upload id, original file name)."""
+    filename, data = imports.load_upload(upload)
+    ext = Path(filename).suffix.lower()
+    upload_id = secrets.token_urlsafe(18)
+    path = _upload_dir() / f"invitations-{current_user.id}-{upload_id}{ext}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return upload_id, filename
+
+
+@bp.get("/template.xlsx")
+@require(P.manage_events)
+def template(event_id: int):
+    """An empty spreadsheet with the header row, in Chinese, ready to fill in Excel or WPS."""
+    import io
+
+    from flask import send_file
+    from openpyxl import Workbook
+
+    _event(event_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "邀请名单"
+    sheet.append(list(imports.HEADER_ZH))
+    for column, width in zip("ABCDEFG", (32, 10, 24, 12, 28, 16, 8)):
+        sheet.column_dimensions[column].width = width
+    for cell in sheet["C"] + sheet["F"]:
+        cell.number_format = "@"  # text: Excel must not turn codes and phone numbers into numbers
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name="邀请名单模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(P.manage_events)
+def import_file(event_id: int):
+    """Upload a spreadsheet → preview with each row's errors → confirm to import the good rows."""
+    event = _event(event_id)
+    if event.status is EventStatus.cancelled:
+        raise Gone(_("This event has been cancelled."))
+    form = ImportForm()
+    confirm = ConfirmImportForm(prefix="c")
+    context = _page_context(event)
+    if confirm.upload.data and request.method == "POST":
+        if not confirm.validate_on_submit():
+            abort(400)
+        path = _upload_path(confirm.upload.data)
+        if path is None:
+            flash(_("The uploaded file has expired. Please upload it again."), "warning")
+            return redirect(url_for(".import_file", event_id=event.id))
+        if confirm.cancel.data:
+            path.unlink(missing_ok=True)
+            return redirect(url_for(".index", event_id=event.id))
+        original = request.form.get("c-filename") or path.name
+        try:
+            result = imports.import_invitations(event, (Path(original).stem + path.suffix, path.read_bytes()),
+                                                actor=current_user)
+            db.session.commit()
+        finally:
+            path.unlink(missing_ok=True)
+        flash(_("%(n)s invitations imported.", n=result["created"]), "success")
+        if result["errors"]:
+            flash(_("%(n)s rows were skipped; they are listed below.", n=len(result["errors"])), "warning")
+            return render_template("invitations/import.html", form=ImportForm(formdata=None), result=result,
+                                   **context)
+        return redirect(url_for(".index", event_id=event.id))
+    if form.validate_on_submit():
+        _clean_old_uploads()
+        path = None
+        try:
+            upload_id, filename = _keep(form.file.data)
+            path = _upload_path(upload_id)
+            preview = imports.preview(event, (filename, path.read_bytes()), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            if path is not None:
+                path.unlink(missing_ok=True)
+            errors = getattr(exc, "errors", None) or {"file": [exc.detail]}
+            form.file.errors = [m for messages in errors.values() for m in messages]
+        else:
+            confirm.upload.data = upload_id
+            return render_template("invitations/import.html", form=form, confirm=confirm, preview=preview,
+                                   filename=filename, **context)
+    return render_template("invitations/import.html", form=form, **context)

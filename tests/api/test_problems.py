@@ -164,3 +164,13 @@ def test_null_fields_in_a_patch_leave_values_alone(client, auth, make_user):
     user = next(u for u in client.get("/api/v1/users?per_page=200", headers=admin).json["items"] if u["email"] == email)
     r = client.patch(f"/api/v1/users/{user['id']}", json={"role": None, "name": None, "active": 0}, headers=admin)
     assert r.status_code == 200 and r.json["role"] == "viewer" and r.json["name"] == "张三" and not r.json["active"]
+
+
+def test_values_the_database_cannot_store_are_422(client, auth):
+    admin = auth("admin")
+    for path in ("/api/v1/audit?entity_type=a%00b", "/api/v1/audit?action=%00"):
+        r = client.get(path, headers=admin)
+        assert r.status_code in (200, 422), path  # SQLite stores NUL, PostgreSQL refuses it: never a 500
+        if r.status_code == 422:
+            assert_problem(r, 422)
+    assert_problem(client.get("/api/v1/audit?entity_id=2147483648", headers=admin), 422)

@@ -150,3 +150,13 @@ def test_exports_are_documented(client):
     from openapi_spec_validator import validate
 
     validate(doc)
+
+
+def test_control_characters_do_not_break_the_workbook(client, auth, app_ctx):
+    org = factories.organisation("控制\x01字符\x1f公司")
+    db.session.add(Project(name="项目\x0b名称\x00", organisation=org, stage=Stage.lead))
+    db.session.commit()
+    r = client.get("/api/v1/projects.xlsx", headers=auth("organiser"))
+    assert r.status_code == 200
+    row = [c.value for c in load_workbook(io.BytesIO(r.get_data())).active[2]]
+    assert "项目名称" in row and "控制字符公司" in row
