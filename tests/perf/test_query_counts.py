@@ -1,0 +1,93 @@
+"""The hot endpoints send as many SQL statements with a lot of data as with a little: a later change
+that adds an N+1 query fails here (speed itself is measured in benchmarks/, not in tests)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event as sa_event
+
+from roadshow.extensions import db
+from roadshow.models import RegistrationMode
+from tests import factories
+
+TRANSACTION_CONTROL = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.strip().upper() not in TRANSACTION_CONTROL and not statement.startswith(("SAVEPOINT", "RELEASE")):
+            seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def _event_with(registrations: int, attendees: int = 3, **fields) -> int:
+    ev = factories.event(**fields)
+    for _ in range(registrations):
+        factories.registration(ev, attendees=attendees)
+    event_id = ev.id
+    db.session.commit()
+    return event_id
+
+
+def test_stats_do_not_grow_with_attendees(client, auth, app_ctx):
+    headers = auth("door")
+    counts = []
+    for size in (1, 40):
+        event_id = _event_with(size)
+        client.get(f"/api/v1/events/{event_id}/stats", headers=headers)  # warm: token lookup etc.
+        with statements() as seen:
+            assert client.get(f"/api/v1/events/{event_id}/stats", headers=headers).status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_check_in_does_not_grow_with_attendees(client, auth, app_ctx):
+    headers = auth("door")
+    counts = []
+    for size in (1, 40):
+        ev = factories.event()
+        regs = [factories.registration(ev, attendees=3) for _ in range(size)]
+        event_id, code = ev.id, regs[-1].attendees[0].ticket_code
+        db.session.commit()
+        with statements() as seen:
+            r = client.post(f"/api/v1/events/{event_id}/checkins", json={"code": code, "device": "门"}, headers=headers)
+            assert r.status_code == 201
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_registration_does_not_grow_with_registrations(client, app_ctx):
+    counts = []
+    for size in (1, 40):
+        event_id = _event_with(size, capacity=10_000, registration_mode=RegistrationMode.open)
+        body = {"event_id": event_id, "organisation": {"name": f"计数企业{size}", "kind": "enterprise"},
+                "attendees": [{"name": "张三", "phone": "13800138000"}, {"name": "李四", "phone": "13900139000"}],
+                "consent": True}
+        with statements() as seen:
+            assert client.post("/api/v1/public/registrations", json=body).status_code == 201
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_feed_does_not_grow_with_events(client, app_ctx):
+    counts = []
+    for size in (2, 30):
+        for _ in range(size):
+            factories.event(description="说明")
+        db.session.commit()
+        with statements() as seen:
+            assert client.get("/calendar.ics").status_code == 200
+        counts.append(len(seen))
+        from roadshow.models import Event
+
+        db.session.query(Event).delete()
+        db.session.commit()
+    assert counts[0] == counts[1], counts
