@@ -118,6 +118,9 @@ def wrk(url: str, *, script: str | None = None, connections: int = 32, duration:
     out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})},
                          check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    if not re.search(r"50%\s+\S+", out):  # no latency table: wrk completed no request
+        (Path(tempfile.gettempdir()) / "wrk-failed.txt").write_text(out)
+        return WrkResult(rps, float("nan"), float("nan"), 0, 0, 0, 0, out)
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))

@@ -8,6 +8,7 @@ from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..ratelimits import token_guess_limit
 from ..extensions import db, limiter
@@ -206,7 +207,9 @@ def list_registrations(event_id: int, query: ListQuery):
         stmt = stmt.join(Organisation, Organisation.id == Registration.organisation_id) \
             .where(Organisation.kind == OrgKind(query.kind))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Registration.id).offset((query.page - 1) * query.per_page)
+    # attendees and organisations loaded with the page (two queries), not one registration at a time
+    rows = db.session.scalars(stmt.options(selectinload(Registration.attendees), selectinload(Registration.organisation))
+                              .order_by(Registration.id).offset((query.page - 1) * query.per_page)
                               .limit(query.per_page)).all()
     return Page[RegistrationOut](items=[organiser_view(r) for r in rows], total=total, page=query.page,
                                  per_page=query.per_page)

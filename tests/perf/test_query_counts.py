@@ -91,3 +91,16 @@ def test_feed_does_not_grow_with_events(client, app_ctx):
         db.session.query(Event).delete()
         db.session.commit()
     assert counts[0] == counts[1], counts
+
+
+def test_registration_list_does_not_grow_with_its_page(client, auth, app_ctx):
+    headers = auth("organiser")
+    counts = []
+    for size in (1, 40):
+        event_id = _event_with(size)
+        client.get(f"/api/v1/events/{event_id}/registrations?per_page=50", headers=headers)
+        with statements() as seen:
+            r = client.get(f"/api/v1/events/{event_id}/registrations?per_page=50", headers=headers)
+            assert r.status_code == 200 and len(r.json["items"]) == size
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
