@@ -42,20 +42,23 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
+def engine_options(url: str) -> dict:
+    """Per database: SQLite waits for the writer lock instead of failing at once; PostgreSQL checks
+    pooled connections before use."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
 def load(instance_path: str) -> dict:
     ipath = Path(instance_path)
     ipath.mkdir(parents=True, exist_ok=True)
     env = os.environ.get
     max_upload_mb = int(env("MAX_UPLOAD_MB") or 5)
     url = database_url(ipath)
-    engine_options: dict = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        # Each request's transaction waits for the writer lock instead of failing at once.
-        engine_options = {"connect_args": {"timeout": 30}}
     return {
         "SECRET_KEY": _secret_key(ipath),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": int(env("MAIL_PORT") or 25),
