@@ -118,11 +118,12 @@ def wrk(url: str, *, script: str | None = None, connections: int = 32, duration:
     out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})},
                          check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    if not re.search(r"50%\s+\S+", out):  # no latency table: wrk completed no request
+    # percentiles at the start of a line: a "+/- Stdev" column like 87.50% must not be taken for one
+    if not re.search(r"^\s+50%\s+\S+", out, re.M):  # no latency table: wrk completed no request
         (Path(tempfile.gettempdir()) / "wrk-failed.txt").write_text(out)
         return WrkResult(rps, float("nan"), float("nan"), 0, 0, 0, 0, out)
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
