@@ -106,6 +106,13 @@ def client(app):
     return app.test_client()
 
 
+def sign_in(client, email: str, password: str = PASSWORD):
+    """Sign in through the HTML form, with its CSRF token; returns the POST's response (302 on success)."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
 @pytest.fixture
 def make_user(app):
     """make_user("organiser") → the user's email; password is PASSWORD."""

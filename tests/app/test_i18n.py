@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from tests.conftest import PASSWORD, ROOT
+from tests.conftest import sign_in as _login
 
 CATALOGUE = ROOT / "roadshow" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 
@@ -68,12 +69,6 @@ def test_catalogue_covers_every_string_in_the_code():
     with CATALOGUE.open("rb") as fh:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     assert sorted(found - known) == []
-
-
-def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 
 
 def test_pages_show_no_english_in_chinese(app, client, make_user):

@@ -8,6 +8,7 @@ import pytest
 from roadshow.models import Role
 from roadshow.permissions import P, ROLE_PERMISSIONS
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in as _login
 
 
 def test_policy_table_matches_api_md():
@@ -43,12 +44,6 @@ def test_user_management_is_admin_only(client, auth, role, status):
     create = client.post("/api/v1/users", json={"email": f"new-{role}@example.com", "password": PASSWORD,
                                                "role": "viewer"}, headers=headers)
     assert create.status_code == (201 if status == 200 else 403)
-
-
-def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 
 
 @pytest.mark.parametrize("role,sees_pipeline", [("admin", True), ("organiser", True), ("viewer", True),

@@ -13,6 +13,7 @@ from tests import factories as f
 from tests.app.test_i18n import english_words
 from tests.checkin.imaging import read_qr
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 
 class Plain:
@@ -80,9 +81,7 @@ def test_unknown_and_forged_codes_are_404(client, reg, suffix):
 
 
 def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert sign_in(client, email).status_code == 302
 
 
 def test_printable_ticket(client, reg):

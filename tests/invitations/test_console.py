@@ -12,12 +12,11 @@ from tests import factories
 from tests.app.test_i18n import english_words
 from tests.conftest import PASSWORD
 from tests.invitations.helpers import HEADER_ZH, xlsx_bytes
+from tests.conftest import sign_in
 
 
 def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert sign_in(client, email).status_code == 302
 
 
 def _csrf(html: str, name: str = "csrf_token") -> str:

@@ -15,6 +15,7 @@ from roadshow.models import CheckIn, Event, Project, Stage
 from tests import factories
 from tests.app.test_i18n import english_words
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 
 # Words in the demo data itself (a project named "质达 2GWh 钠离子电芯 + 2GWh PACK 项目"), not in the UI.
@@ -22,9 +23,7 @@ DATA_WORDS = {"GWh", "PACK"}
 
 
 def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert sign_in(client, email).status_code == 302
 
 
 def _csrf(html: str) -> str:

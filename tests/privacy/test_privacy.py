@@ -13,6 +13,7 @@ from roadshow.models.types import utcnow
 from tests import factories
 from tests.cli.test_users_cli import flask
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in as _login
 
 
 def _guest(app_ctx_unused=None, *, ended_days_ago: int | None = None):
@@ -76,12 +77,6 @@ def test_purge_cli_anonymises_only_old_events(app):
         assert contact.phone is None and contact.email is None
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "data.purge")) is not None
     assert flask("data", "purge", "--older-than", "-1").returncode != 0
-
-
-def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 
 
 def test_audit_log_page_for_admins_only_and_escaped(app, client, auth, make_user, app_ctx):

@@ -12,6 +12,7 @@ from roadshow.models import (EventStatus, Invitation, InvitationStatus, OrgKind,
 from tests import factories
 from tests.app.test_i18n import english_words
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in as _login
 
 
 def csrf(html: str, prefix: str = "") -> str:
@@ -157,11 +158,6 @@ def test_privacy_notice_has_its_version(client, app):
     assert app.config["PRIVACY_POLICY_VERSION"] in html and "个人信息保护法" in html
     assert english_words(html) == set()
     assert "Personal Information Protection Law" in client.get("/privacy?lang=en").get_data(as_text=True)
-
-
-def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    return client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page)})
 
 
 def test_console_list_detail_approve_reject(client, app, make_user):

@@ -11,6 +11,7 @@ from roadshow.models import CheckIn, Project, Stage, StageChange
 from roadshow.models.types import utcnow
 from tests import factories
 from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 SCRIPT = '<script>alert("xss-1")</script>'
 IMG = '"><img src=x onerror=alert("xss-2")>'
@@ -57,9 +58,7 @@ def _pages(app, ids):
 
 
 def _login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert sign_in(client, email).status_code == 302
 
 
 def test_no_page_runs_what_a_user_typed(app, make_user):
