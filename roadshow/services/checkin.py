@@ -8,6 +8,13 @@ Python decides anything, so two doors, two gunicorn workers or two app servers o
 cannot both win. On SQLite the unit of work starts with ``BEGIN IMMEDIATE`` (locks.begin_write) so
 a reader never has to upgrade to a writer halfway (which SQLite refuses without waiting).
 
+A live scan is the hot path at the door, so it is short: one read finds the guest (attendee,
+registration and organisation in one query), then one statement decides — an INSERT … SELECT that
+inserts only while the registration is still confirmed and the guest not erased, and does nothing
+when the unique index already holds an active check-in. On SQLite only that statement, the audit
+row and the commit hold the write lock. Nothing is read back after the commit: the answer is built
+from what the read loaded.
+
 Offline batches. A phone that lost the network queues scans with the time they were made and sends
 them later. For each attendee the earliest ``scanned_at`` — in the batch or already stored — is the
 check-in: an earlier offline scan replaces a later live one, whose row is kept as ``replaced``
@@ -22,17 +29,18 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, literal, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, OrgKind, Registration,
                       RegistrationStatus, User)
-from ..models.types import utcnow
+from ..models.types import UTCDateTime, utcnow
 from . import audit, tickets
 from .errors import Conflict, NotFound
-from .locks import begin_write
+from .locks import begin_write, write_after_read
 
 OK = "ok"
 ALREADY = "already_checked_in"
@@ -54,12 +62,21 @@ class ScanResult:
     event: Event | None = None  # the ticket's own event (wrong_event)
     registration_status: str | None = None  # not_confirmed
     extra: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Built at once, while the objects are loaded: a commit or rollback afterwards expires them,
+        # and reading them again would cost a query each.
+        self.body = self._build()
 
     @property
     def status(self) -> int:
         return STATUS[self.result]
 
     def as_dict(self) -> dict[str, Any]:
+        return dict(self.body)
+
+    def _build(self) -> dict[str, Any]:
         body: dict[str, Any] = {"result": self.result}
         if self.result == OK:
             body["checkin"] = checkin_dict(self.checkin)
@@ -107,8 +124,11 @@ def _event(event_id: int) -> Event:
 
 
 def _classify(event_id: int, code: object) -> ScanResult | Attendee:
-    """The attendee a code checks in at this event, or the ScanResult refusing it."""
-    attendee = tickets.find_attendee(code)
+    """The attendee a code checks in at this event, or the ScanResult refusing it; raises NotFound
+    for an unknown event. One query when the ticket is for this event (its event then exists)."""
+    attendee = tickets.find_attendee(code, with_organisation=True)
+    if attendee is None or attendee.erased_at is not None or attendee.registration.event_id != event_id:
+        _event(event_id)
     if attendee is None or attendee.erased_at is not None:
         return ScanResult(UNKNOWN)
     registration = attendee.registration
@@ -139,34 +159,56 @@ def _insert(event_id: int, attendee: Attendee, scanned_at: datetime, device: str
     return checkin
 
 
+def _insert_if_still_valid(event_id: int, attendee_id: int, scanned_at: datetime, device: str | None,
+                           actor_id: int | None, now: datetime) -> int | None:
+    """The one statement that decides a live scan: insert the active check-in while the guest's
+    registration is still confirmed for this event and the guest not erased; nothing when an
+    active check-in exists (the unique index). The new check-in's id, or None."""
+    still_valid = exists().where(Attendee.id == attendee_id, Attendee.erased_at.is_(None),
+                                 Registration.id == Attendee.registration_id, Registration.event_id == event_id,
+                                 Registration.status == RegistrationStatus.confirmed)
+    row = select(literal(event_id), literal(attendee_id), literal(CheckInStatus.active.value),
+                 literal(scanned_at, UTCDateTime), literal(device), literal(actor_id), literal(now, UTCDateTime)
+                 ).where(still_valid)
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    stmt = (dialect.insert(CheckIn)
+            .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "user_id", "created_at"], row)
+            .on_conflict_do_nothing(index_elements=["attendee_id"], index_where=text("status = 'active'"))
+            .returning(CheckIn.id))
+    return db.session.scalar(stmt)
+
+
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
              actor: User | None = None, _attempt: int = 0) -> ScanResult:
     """Check the holder of `code` in at event `event_id`, exactly once; commits.
 
     Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
-    begin_write()
     try:
-        _event(event_id)
         found = _classify(event_id, code)
         if isinstance(found, ScanResult):
             db.session.rollback()
             return found
-        attendee = found
-        now = utcnow()
-        checkin = _insert(event_id, attendee, _scan_time(scanned_at, now), _device(device), actor)
-        if checkin is None:
-            first = _active(attendee.id)
+        attendee, now = found, utcnow()
+        when, device = _scan_time(scanned_at, now), _device(device)
+        write_after_read()  # SQLite: the writer's turn starts here, after the read
+        checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None, now)
+        if checkin_id is None:  # checked in already, or the registration changed since the read
             db.session.rollback()
-            if first is None and _attempt < 3:  # undone between our insert and our read: scan again
+            first = _active(attendee.id)
+            if first is not None:
+                result = ScanResult(ALREADY, attendee=attendee, checkin=first)
+                db.session.rollback()
+                return result
+            if _attempt < 3:  # classify again: cancelled, erased, or an undo in between
                 return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
-            if first is None:
-                raise Conflict()
-            return ScanResult(ALREADY, attendee=attendee, checkin=first)
-        audit.record(actor, "checkin.create", "checkin", checkin.id,
-                     {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": checkin.scanned_at,
-                      "device": checkin.device})
+            raise Conflict()
+        checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
+                          scanned_at=when, device=device, user_id=actor.id if actor else None, created_at=now)
+        audit.record(actor, "checkin.create", "checkin", checkin_id,
+                     {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
+        result = ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
         db.session.commit()
-        return ScanResult(OK, attendee=attendee, checkin=checkin)
+        return result
     except BaseException:
         db.session.rollback()
         raise

@@ -17,6 +17,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Attendee, Registration, RegistrationStatus
@@ -52,12 +53,17 @@ def normalise(code: str) -> str:
     return code.strip().upper() if isinstance(code, str) else ""
 
 
-def find_attendee(code: object) -> Attendee | None:
-    """The attendee holding this ticket, or None for an unknown, malformed or forged code."""
+def find_attendee(code: object, with_organisation: bool = False) -> Attendee | None:
+    """The attendee holding this ticket, or None for an unknown, malformed or forged code;
+    `with_organisation` loads the registration and its organisation in the same query."""
     code = normalise(code) if isinstance(code, str) else ""
     if not is_authentic(code):
         return None
-    return db.session.scalar(select(Attendee).where(Attendee.ticket_code == code))
+    stmt = select(Attendee).where(Attendee.ticket_code == code)
+    if with_organisation:
+        stmt = stmt.options(joinedload(Attendee.registration, innerjoin=True)
+                            .joinedload(Registration.organisation, innerjoin=True))
+    return db.session.scalar(stmt)
 
 
 def assign(registration: Registration) -> None:

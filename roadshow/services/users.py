@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, Role, User
@@ -71,7 +72,8 @@ def resolve_token(token: str, now: datetime | None = None) -> ApiToken | None:
     """The live token record for a bearer token, or None when unknown, expired or revoked."""
     if not token or len(token) > 200:
         return None
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
+                               .options(joinedload(ApiToken.user, innerjoin=True)))
     now = now or utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None

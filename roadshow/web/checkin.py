@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import CSP
 from ..extensions import db
-from ..models import Attendee, Event, EventStatus, Registration, RegistrationStatus
+from ..models import Attendee, Event, EventStatus, OrgKind, Registration, RegistrationStatus
 from ..models.types import utcnow
 from ..permissions import P, require
 from ..ratelimits import token_guess_limit
@@ -106,10 +106,10 @@ def _door_answer(answer: service.ScanResult, event: Event) -> dict:
     body = answer.as_dict()
     if answer.checkin is not None:
         body["time_display"] = _when(answer.checkin.scanned_at, event)
-    if answer.attendee is not None:
+    if "attendee" in body:
         from ..labels import ORG_KIND
 
-        body["kind_label"] = str(ORG_KIND[answer.attendee.registration.organisation.kind])
+        body["kind_label"] = str(ORG_KIND[OrgKind(body["attendee"]["kind"])])
     return body
 
 

@@ -73,6 +73,39 @@ def test_ok_then_already_checked_in(client, hdr, setup):
     assert db.session.scalar(select(db.func.count(CheckIn.id))) == 1
 
 
+def test_a_queue_of_guests_each_checked_in_once(client, hdr, app_ctx):
+    # Twelve guests and their repeats through one connection: PostgreSQL prepares a statement
+    # after five runs, and the prepared check-in must still find the partial unique index.
+    event = f.event("连续检票")
+    regs = [f.registration(event, attendees=1) for _ in range(12)]
+    guests = [r.attendees[0].ticket_code for r in regs]
+    for code in guests:
+        assert scan(client, hdr["door"], event.id, code).status_code == 201
+    for code in guests:
+        r = scan(client, hdr["door"], event.id, code)
+        assert r.status_code == 409 and r.json["result"] == "already_checked_in"
+    assert db.session.scalar(select(db.func.count(CheckIn.id))) == 12
+
+
+def test_the_deciding_insert_rechecks_the_registration(client, hdr, setup):
+    # The scan reads the guest first and writes after; a cancellation committed in between must
+    # stop the insert itself, not only the read.
+    from roadshow.models.types import utcnow
+    from roadshow.services.checkin import _insert_if_still_valid
+
+    event, reg = setup
+    attendee_id = reg.attendees[0].id
+    reg.status = RegistrationStatus.cancelled
+    db.session.commit()
+    assert _insert_if_still_valid(event.id, attendee_id, utcnow(), "东门", None, utcnow()) is None
+    reg.status = RegistrationStatus.confirmed
+    db.session.commit()
+    assert _insert_if_still_valid(event.id + 1, attendee_id, utcnow(), "东门", None, utcnow()) is None
+    assert _insert_if_still_valid(event.id, attendee_id, utcnow(), "东门", None, utcnow()) is not None
+    assert _insert_if_still_valid(event.id, attendee_id, utcnow(), "西门", None, utcnow()) is None
+    db.session.rollback()
+
+
 def test_door_staff_never_see_phones_or_emails(client, hdr, setup):
     event, reg = setup
     headers = hdr["door"]
