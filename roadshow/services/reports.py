@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, func, select
+from sqlalchemy import BigInteger, and_, case, cast, func, select
 
 from ..extensions import db
 from ..models import (CheckIn, CheckInStatus, Event, EventStatus, Invitation, Organisation, OrgKind, Project,
@@ -67,13 +67,6 @@ def _total(count: Any, fen: Any) -> dict[str, Any]:
     return {"count": int(count or 0), "amount_wan": from_fen(fen)}
 
 
-def _reached(stage: Stage, p: Period):
-    """Ids of projects that entered `stage` within the period."""
-    return (select(StageChange.project_id)
-            .where(StageChange.to_stage == stage, StageChange.at >= p.start, StageChange.at < p.end)
-            .distinct())
-
-
 def _stage_at_end(p: Period):
     """Each project's last stage change before the period's end (ids grow with time within a project:
     a change can never be dated before the one it follows)."""
@@ -82,84 +75,85 @@ def _stage_at_end(p: Period):
 
 
 def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
+    """Five queries whatever the number of projects: the pipeline at the period's end by stage and
+    industry, the stages entered in the period by industry and source event, and the events."""
     p = period(year, quarter)
+    by_industry: dict[str, dict[str, Any]] = {}
+
+    def slot(industry: str | None) -> dict[str, Any]:
+        return by_industry.setdefault(industry or UNASSIGNED, {"count": 0, "amount_wan": 0, "signed": 0,
+                                                               "signed_amount_wan": 0})
+
+    # The pipeline as it stood at the end of the period; the active part of it per industry.
+    at_end = {stage: [0, 0] for stage in Stage}
     last = _stage_at_end(p)
+    for stage, industry, count, fen in db.session.execute(
+            select(StageChange.to_stage, Project.industry, func.count(Project.id), fen_sum(Project.amount_wan))
+            .join(last, StageChange.id == last.c.change_id)
+            .join(Project, Project.id == StageChange.project_id)
+            .group_by(StageChange.to_stage, Project.industry)):
+        at_end[stage][0] += int(count)
+        at_end[stage][1] += int(fen)
+        if stage is not Stage.dropped:
+            slot(industry)["count"] += int(count)
+            slot(industry)["amount_wan"] += int(fen)
 
-    # The pipeline as it stood at the end of the period.
-    by_stage = {stage.value: _total(0, 0) for stage in Stage}
-    rows = db.session.execute(
-        select(StageChange.to_stage, func.count(Project.id), fen_sum(Project.amount_wan))
-        .join(last, StageChange.id == last.c.change_id)
-        .join(Project, Project.id == StageChange.project_id)
-        .group_by(StageChange.to_stage))
-    for stage, count, fen in rows:
-        by_stage[stage.value] = _total(count, fen)
+    # What entered signed, started and producing in the period: each project once per stage.
+    reached = {stage: [0, 0] for stage in (Stage.signed, Stage.started, Stage.producing)}
+    over_100m = [0, 0]
+    signed_by_event: dict[int, list[int]] = {}
+    entered = (select(StageChange.project_id, StageChange.to_stage)
+               .where(StageChange.to_stage.in_(list(reached)), StageChange.at >= p.start, StageChange.at < p.end)
+               .distinct().subquery())
+    big = case((and_(Project.out_of_province.is_(True), Project.amount_wan >= 10000), 1), else_=0)
+    for stage, industry, event_id, is_big, count, fen in db.session.execute(
+            select(entered.c.to_stage, Project.industry, Project.source_event_id, big,
+                   func.count(Project.id), fen_sum(Project.amount_wan))
+            .join(Project, Project.id == entered.c.project_id)
+            .group_by(entered.c.to_stage, Project.industry, Project.source_event_id, big)):
+        count, fen = int(count), int(fen)
+        reached[stage][0] += count
+        reached[stage][1] += fen
+        if stage is not Stage.signed:
+            continue
+        slot(industry)["signed"] += count
+        slot(industry)["signed_amount_wan"] += fen
+        if is_big:
+            over_100m[0] += count
+            over_100m[1] += fen
+        if event_id is not None:
+            totals = signed_by_event.setdefault(event_id, [0, 0])
+            totals[0] += count
+            totals[1] += fen
 
-    reached = {}
-    for stage in (Stage.signed, Stage.started, Stage.producing):
-        count, fen = db.session.execute(
-            select(func.count(Project.id), fen_sum(Project.amount_wan))
-            .where(Project.id.in_(_reached(stage, p)))).one()
-        reached[stage.value] = _total(count, fen)
+    from .pipeline import industry_names
 
-    count, fen = db.session.execute(
-        select(func.count(Project.id), fen_sum(Project.amount_wan))
-        .where(Project.id.in_(_reached(Stage.signed, p)), Project.out_of_province.is_(True),
-               Project.amount_wan >= 10000)).one()
-    over_100m = _total(count, fen)
-
+    order = {name: i for i, name in enumerate(industry_names())}
+    for values in by_industry.values():
+        values["amount_wan"] = from_fen(values["amount_wan"])
+        values["signed_amount_wan"] = from_fen(values["signed_amount_wan"])
     return {
         "year": year,
         "quarter": quarter,
         "period": {"start": p.first_day, "end": p.last_day},
-        "by_stage": by_stage,
-        **reached,
-        "out_of_province_over_100m": over_100m,
-        "by_industry": _by_industry(p, last),
-        "by_event": _by_event(p),
+        "by_stage": {stage.value: _total(*at_end[stage]) for stage in Stage},
+        **{stage.value: _total(*totals) for stage, totals in reached.items()},
+        "out_of_province_over_100m": _total(*over_100m),
+        "by_industry": dict(sorted(by_industry.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))),
+        "by_event": _by_event(p, signed_by_event),
     }
 
 
-def _by_industry(p: Period, last) -> dict[str, dict[str, Any]]:
-    """Per industry: the active pipeline at the period's end, and what was signed in the period."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def slot(industry: str | None) -> dict[str, Any]:
-        return out.setdefault(industry or UNASSIGNED, {"count": 0, "amount_wan": from_fen(0), "signed": 0,
-                                                       "signed_amount_wan": from_fen(0)})
-
-    active = db.session.execute(
-        select(Project.industry, func.count(Project.id), fen_sum(Project.amount_wan))
-        .join(StageChange, StageChange.project_id == Project.id)
-        .join(last, StageChange.id == last.c.change_id)
-        .where(StageChange.to_stage != Stage.dropped)
-        .group_by(Project.industry))
-    for industry, count, fen in active:
-        slot(industry).update(count=int(count), amount_wan=from_fen(fen))
-    signed = db.session.execute(
-        select(Project.industry, func.count(Project.id), fen_sum(Project.amount_wan))
-        .where(Project.id.in_(_reached(Stage.signed, p))).group_by(Project.industry))
-    for industry, count, fen in signed:
-        slot(industry).update(signed=int(count), signed_amount_wan=from_fen(fen))
-    from .pipeline import industry_names
-
-    order = {name: i for i, name in enumerate(industry_names())}
-    return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-
-
-def _by_event(p: Period) -> list[dict[str, Any]]:
+def _by_event(p: Period, signed: dict[int, list[int]]) -> list[dict[str, Any]]:
     """Events held in the period, and events whose leads entered or signed in it."""
     first = (select(StageChange.project_id, func.min(StageChange.id).label("change_id"))
+             .join(Project, Project.id == StageChange.project_id).where(Project.source_event_id.is_not(None))
              .group_by(StageChange.project_id).subquery())
     leads = {event_id: (count, fen) for event_id, count, fen in db.session.execute(
         select(Project.source_event_id, func.count(Project.id), fen_sum(Project.amount_wan))
         .join(first, first.c.project_id == Project.id)
         .join(StageChange, StageChange.id == first.c.change_id)
         .where(Project.source_event_id.is_not(None), StageChange.at >= p.start, StageChange.at < p.end)
-        .group_by(Project.source_event_id))}
-    signed = {event_id: (count, fen) for event_id, count, fen in db.session.execute(
-        select(Project.source_event_id, func.count(Project.id), fen_sum(Project.amount_wan))
-        .where(Project.source_event_id.is_not(None), Project.id.in_(_reached(Stage.signed, p)))
         .group_by(Project.source_event_id))}
     held = set(db.session.scalars(select(Event.id).where(
         Event.starts_at >= p.start, Event.starts_at < p.end, Event.status != EventStatus.cancelled)))
