@@ -46,4 +46,5 @@ messages: setup
 	$(BIN)/pybabel update -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching
 
 bench: setup-dev
-	$(BIN)/python -m benchmarks
+	@command -v wrk >/dev/null || scripts/apt-install wrk
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PG_SERVER = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PROFILE: Path | None = None  # set by --profile DIR: py-spy samples every app server the benchmarks start
 
 
 def free_port() -> int:
@@ -80,14 +81,30 @@ def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = TH
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{app_spec} did not start")
             time.sleep(0.2)
+    spy = _start_profiler(proc.pid) if PROFILE and app_spec == "app:app" else None
     try:
         yield base, proc
     finally:
+        if spy:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _start_profiler(master_pid: int) -> subprocess.Popen:
+    """py-spy on gunicorn's master and its workers, folded stacks into PROFILE/<n>.txt (until SIGINT)."""
+    PROFILE.mkdir(parents=True, exist_ok=True)
+    out = PROFILE / f"{len(list(PROFILE.glob('*.txt'))) + 1:02d}.txt"
+    idle = ["--idle"] if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else []  # 0: CPU time only
+    spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", *idle,
+                            "--rate", "200", "--format", "raw", "--output", str(out), "--pid", str(master_pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # let it attach before the load starts
+    return spy
 
 
 @dataclass
