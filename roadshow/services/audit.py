@@ -27,19 +27,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _row(actor: User | None, action: str, entity_type: str, entity_id: int | None,
+         changes: dict[str, Any] | None) -> dict[str, Any]:
+    return {"user_id": actor.id if actor is not None else None,
+            "actor": actor.email if actor is not None else "system",
+            "action": action, "entity_type": entity_type, "entity_id": entity_id,
+            "changes": _plain(changes) if changes else None}
+
+
 def record(actor: User | None, action: str, entity_type: str, entity_id: int | None,
            changes: dict[str, Any] | None = None) -> AuditEntry:
     """Add an audit entry to the current session; it commits with the change it describes."""
-    entry = AuditEntry(
-        user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else "system",
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        changes=_plain(changes) if changes else None,
-    )
+    entry = AuditEntry(**_row(actor, action, entity_type, entity_id, changes))
     db.session.add(entry)
     return entry
+
+
+def write(actor: User | None, action: str, entity_type: str, entity_id: int | None,
+          changes: dict[str, Any] | None = None) -> None:
+    """Like `record`, but one INSERT at once instead of a flush of the unit of work: for hot paths
+    whose writes are single statements inside a held write lock (a check-in at the door)."""
+    db.session.execute(AuditEntry.__table__.insert(), _row(actor, action, entity_type, entity_id, changes))
 
 
 def diff(obj: Any, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:

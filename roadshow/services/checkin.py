@@ -25,11 +25,12 @@ Door staff see the attendee's name, organisation and kind; never phone numbers o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, literal, or_, select, text
+from sqlalchemy import Integer, String, bindparam, exists, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -159,23 +160,33 @@ def _insert(event_id: int, attendee: Attendee, scanned_at: datetime, device: str
     return checkin
 
 
+@cache
+def _deciding_insert(dialect_name: str):
+    # Built once per dialect: the statement is the same for every scan, only its values change.
+    still_valid = exists().where(Attendee.id == bindparam("attendee_id"), Attendee.erased_at.is_(None),
+                                 Registration.id == Attendee.registration_id,
+                                 Registration.event_id == bindparam("event_id"),
+                                 Registration.status == RegistrationStatus.confirmed)
+    row = select(bindparam("event_id", type_=Integer), bindparam("attendee_id", type_=Integer),
+                 literal(CheckInStatus.active.value), bindparam("scanned_at", type_=UTCDateTime),
+                 bindparam("device", type_=String), bindparam("user_id", type_=Integer),
+                 bindparam("created_at", type_=UTCDateTime)).where(still_valid)
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = CheckIn.__table__  # a Core statement: with values given, an ORM insert would be a bulk insert
+    return (dialect.insert(table)
+            .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "user_id", "created_at"], row)
+            .on_conflict_do_nothing(index_elements=["attendee_id"], index_where=text("status = 'active'"))
+            .returning(table.c.id))
+
+
 def _insert_if_still_valid(event_id: int, attendee_id: int, scanned_at: datetime, device: str | None,
                            actor_id: int | None, now: datetime) -> int | None:
     """The one statement that decides a live scan: insert the active check-in while the guest's
     registration is still confirmed for this event and the guest not erased; nothing when an
     active check-in exists (the unique index). The new check-in's id, or None."""
-    still_valid = exists().where(Attendee.id == attendee_id, Attendee.erased_at.is_(None),
-                                 Registration.id == Attendee.registration_id, Registration.event_id == event_id,
-                                 Registration.status == RegistrationStatus.confirmed)
-    row = select(literal(event_id), literal(attendee_id), literal(CheckInStatus.active.value),
-                 literal(scanned_at, UTCDateTime), literal(device), literal(actor_id), literal(now, UTCDateTime)
-                 ).where(still_valid)
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(CheckIn)
-            .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "user_id", "created_at"], row)
-            .on_conflict_do_nothing(index_elements=["attendee_id"], index_where=text("status = 'active'"))
-            .returning(CheckIn.id))
-    return db.session.scalar(stmt)
+    return db.session.scalar(_deciding_insert(db.engine.dialect.name), {
+        "event_id": event_id, "attendee_id": attendee_id, "scanned_at": scanned_at, "device": device,
+        "user_id": actor_id, "created_at": now})
 
 
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
@@ -204,8 +215,8 @@ def check_in(event_id: int, code: object, device: str | None = None, scanned_at:
             raise Conflict()
         checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
                           scanned_at=when, device=device, user_id=actor.id if actor else None, created_at=now)
-        audit.record(actor, "checkin.create", "checkin", checkin_id,
-                     {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
+        audit.write(actor, "checkin.create", "checkin", checkin_id,
+                    {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
         result = ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
         db.session.commit()
         return result

@@ -14,9 +14,10 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -53,17 +54,24 @@ def normalise(code: str) -> str:
     return code.strip().upper() if isinstance(code, str) else ""
 
 
+@cache
+def _by_code(with_organisation: bool):
+    # Built once: a scan at the door should not pay for building the statement and its loader
+    # options every time (most of a lookup's Python time).
+    stmt = select(Attendee).where(Attendee.ticket_code == bindparam("code"))
+    if with_organisation:
+        stmt = stmt.options(joinedload(Attendee.registration, innerjoin=True)
+                            .joinedload(Registration.organisation, innerjoin=True))
+    return stmt
+
+
 def find_attendee(code: object, with_organisation: bool = False) -> Attendee | None:
     """The attendee holding this ticket, or None for an unknown, malformed or forged code;
     `with_organisation` loads the registration and its organisation in the same query."""
     code = normalise(code) if isinstance(code, str) else ""
     if not is_authentic(code):
         return None
-    stmt = select(Attendee).where(Attendee.ticket_code == code)
-    if with_organisation:
-        stmt = stmt.options(joinedload(Attendee.registration, innerjoin=True)
-                            .joinedload(Registration.organisation, innerjoin=True))
-    return db.session.scalar(stmt)
+    return db.session.scalar(_by_code(with_organisation), {"code": code})
 
 
 def assign(registration: Registration) -> None:

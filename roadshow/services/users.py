@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -68,12 +69,19 @@ def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
     return token, record
 
 
+@cache
+def _token_by_hash():
+    # Built once: every API request resolves its token, and building the statement and its
+    # loader option cost more than running it.
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(joinedload(ApiToken.user, innerjoin=True)))
+
+
 def resolve_token(token: str, now: datetime | None = None) -> ApiToken | None:
     """The live token record for a bearer token, or None when unknown, expired or revoked."""
     if not token or len(token) > 200:
         return None
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
-                               .options(joinedload(ApiToken.user, innerjoin=True)))
+    record = db.session.scalar(_token_by_hash(), {"token_hash": ApiToken.hash(token)})
     now = now or utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
