@@ -25,8 +25,8 @@ from pathlib import Path
 
 import requests
 
-from .harness import (ROOT, bench_env, ceiling, fresh_database, get_script, gunicorn, peak_rss_kb, post_script,
-                      wrk)
+from .harness import (ROOT, bench_env, bracketed_ceiling, ceiling, fresh_database, get_script, gunicorn, peak_rss_kb,
+                      post_script, wrk)
 
 RESULTS = ROOT / "benchmarks" / "results"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -106,7 +106,7 @@ def bench_checkin(kind: str, ceil: float, scale: float) -> dict:
                 scans.append(codes[random.randrange(i)])
         bodies = instance / "scans.jsonl"
         bodies.write_text("\n".join(json.dumps({"code": c, "device": f"door-{i % 8}"}) for i, c in enumerate(scans)))
-        with gunicorn("app:app", bench_env(url, instance)) as (base, _):
+        with bracketed_ceiling() as ceil_here, gunicorn("app:app", bench_env(url, instance)) as (base, _):
             # one wrk thread drives the 32 connections, so the scans go out once in file order
             result = wrk(f"{base}/api/v1/events/{event_id}/checkins", threads=1,
                          script=post_script(f"/api/v1/events/{event_id}/checkins", bodies_file=bodies, token=token))
@@ -117,8 +117,9 @@ def bench_checkin(kind: str, ceil: float, scale: float) -> dict:
             doubled = db.session.scalar(select(func.count()).select_from(
                 select(CheckIn.attendee_id).where(CheckIn.status == CheckInStatus.active)
                 .group_by(CheckIn.attendee_id).having(func.count() > 1).subquery()))
-    return {"tickets": tickets, "requests": result.requests, "rps": result.requests_per_s,
-            "ratio": ratio(result.requests_per_s, ceil), "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
+    return {"tickets": tickets, "scans": len(scans), "requests": result.requests, "rps": result.requests_per_s,
+            "ceiling_beside": ceil_here, "ratio": ratio(result.requests_per_s, ceil_here["rps"]),
+            "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
             "server_errors": result.server_errors, "active_checkins": active,
             "attendees_scanned": scanned, "every_scanned_attendee_checked_in_once": active == scanned and doubled == 0}
 
@@ -135,7 +136,7 @@ def bench_burst(kind: str, ceil: float, scale: float) -> dict:
     with fresh_database(kind) as (url, instance):
         app = app_for(url, instance)
         event_id = open_event(app, seats, "报名压测")
-        with gunicorn("app:app", bench_env(url, instance)) as (base, _):
+        with bracketed_ceiling() as ceil_here, gunicorn("app:app", bench_env(url, instance)) as (base, _):
             session_local = __import__("threading").local()
 
             def one(i: int) -> tuple[int, float]:
@@ -157,7 +158,8 @@ def bench_burst(kind: str, ceil: float, scale: float) -> dict:
         confirmed = [i for i, s in rows if s is RegistrationStatus.confirmed]
         waitlisted = [i for i, s in rows if s is RegistrationStatus.waitlisted]
     rps = total / wall
-    return {"registrations": total, "seats": seats, "rps": round(rps, 1), "ratio": ratio(rps, ceil),
+    return {"registrations": total, "seats": seats, "rps": round(rps, 1), "ceiling_beside": ceil_here,
+            "ratio": ratio(rps, ceil_here["rps"]),
             "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
             "server_errors": sum(1 for code, _ in outcomes if code >= 500),
             "confirmed": len(confirmed), "waitlisted": len(waitlisted),

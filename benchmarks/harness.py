@@ -198,11 +198,22 @@ end
     return name
 
 
-def ceiling(kind: str) -> WrkResult:
+def ceiling(kind: str = "", duration: int = 10) -> WrkResult:
     """Bare Flask under the same gunicorn settings: the run's own ceiling."""
     with gunicorn("benchmarks.ceiling:app", dict(os.environ)) as (base, _):
         script = post_script("/echo", body=json.dumps({"code": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}))
-        return wrk(base + "/echo", script=script)
+        return wrk(base + "/echo", script=script, duration=duration)
+
+
+@contextmanager
+def bracketed_ceiling():
+    """The ceiling measured just before and just after the load inside the block: on a shared machine
+    the capacity drifts by a factor of two within minutes, so a scenario's ratio is taken against the
+    mean of the two measurements beside it. Yields a dict filled in on leaving."""
+    figures: dict = {"before": ceiling(duration=5).requests_per_s}
+    yield figures
+    figures["after"] = ceiling(duration=5).requests_per_s
+    figures["rps"] = round((figures["before"] + figures["after"]) / 2, 1)
 
 
 def peak_rss_kb(pid: int) -> int:

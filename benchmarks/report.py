@@ -13,17 +13,23 @@ def _fmt(value) -> str:
     return "—" if value is None else (f"{value:g}" if isinstance(value, (int, float)) else str(value))
 
 
+def _beside(figures: dict) -> str:
+    """The ceiling measured just before and after this scenario, when the run has it."""
+    c = figures.get("ceiling_beside")
+    return f" (ceiling beside it {c['rps']:.0f} req/s: {c['before']:.0f} before, {c['after']:.0f} after)" if c else ""
+
+
 def render(run: dict) -> str:
     lines = [f"### {run['database']} — {run['date']}, commit {run['commit']}, ceiling {run['ceiling_rps']:.0f} req/s "
              f"(p99 {run['ceiling_p99_ms']:.0f} ms)", ""]
     if c := run.get("checkin"):
         lines += [f"- **check-in** ({c['tickets']} tickets, 32 connections, 10 s): {c['rps']:.0f} req/s = "
-                  f"**{c['ratio']:.1%} of the ceiling**, p50 {c['p50_ms']:.0f} ms, p99 {c['p99_ms']:.0f} ms; "
+                  f"**{c['ratio']:.1%} of the ceiling**{_beside(c)}, p50 {c['p50_ms']:.0f} ms, p99 {c['p99_ms']:.0f} ms; "
                   f"5xx {c['server_errors']}; {c['attendees_scanned']} guests scanned, each checked in exactly once: "
                   f"{c['every_scanned_attendee_checked_in_once']}"]
     if b := run.get("burst"):
         lines += [f"- **registration burst** ({b['registrations']} into {b['seats']} seats, 32 clients): "
-                  f"{b['rps']:.0f} registrations/s = **{b['ratio']:.1%}**, p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms; "
+                  f"{b['rps']:.0f} registrations/s = **{b['ratio']:.1%}**{_beside(b)}, p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms; "
                   f"5xx {b['server_errors']}; confirmed {b['confirmed']}, waitlisted {b['waitlisted']}, "
                   f"arrival order kept: {b['arrival_order_kept']}"]
     if big := run.get("big"):

@@ -106,9 +106,9 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_i18n(app: Flask) -> None:
-    from .i18n import remember_choice, select_locale
+    from .i18n import remember_choice, request_locale
 
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=request_locale,
                    default_translation_directories=str(ROOT / "roadshow" / "translations"))
     app.after_request(remember_choice)
 
