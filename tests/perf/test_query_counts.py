@@ -2,6 +2,7 @@
 that adds an N+1 query fails here (speed itself is measured in benchmarks/, not in tests)."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from sqlalchemy import event as sa_event
@@ -102,5 +103,21 @@ def test_registration_list_does_not_grow_with_its_page(client, auth, app_ctx):
         with statements() as seen:
             r = client.get(f"/api/v1/events/{event_id}/registrations?per_page=50", headers=headers)
             assert r.status_code == 200 and len(r.json["items"]) == size
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_console_registration_list_does_not_grow_with_its_page(client, make_user, app_ctx):
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user("organiser"))
+    counts = []
+    for size in (1, 40):
+        event_id = _event_with(size)
+        client.get(f"/events/{event_id}/registrations/")
+        with statements() as seen:
+            r = client.get(f"/events/{event_id}/registrations/")
+            rows = re.findall(rf'href="/events/{event_id}/registrations/\d+"', r.get_data(as_text=True))
+            assert r.status_code == 200 and len(rows) == size
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
