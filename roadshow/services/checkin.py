@@ -204,12 +204,14 @@ def check_in(event_id: int, code: object, device: str | None = None, scanned_at:
         write_after_read()  # SQLite: the writer's turn starts here, after the read
         checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None, now)
         if checkin_id is None:  # checked in already, or the registration changed since the read
-            db.session.rollback()
+            # Read in the same transaction: the check-in that won is committed, so it is visible
+            # (PostgreSQL reads committed rows per statement; on SQLite we hold the write lock).
             first = _active(attendee.id)
             if first is not None:
                 result = ScanResult(ALREADY, attendee=attendee, checkin=first)
                 db.session.rollback()
                 return result
+            db.session.rollback()
             if _attempt < 3:  # classify again: cancelled, erased, or an undo in between
                 return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
             raise Conflict()
