@@ -100,7 +100,7 @@ def _start_profiler(master_pid: int) -> subprocess.Popen:
     PROFILE.mkdir(parents=True, exist_ok=True)
     out = PROFILE / f"{len(list(PROFILE.glob('*.txt'))) + 1:02d}.txt"
     idle = ["--idle"] if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else []  # 0: CPU time only
-    spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", *idle,
+    spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking", *idle,
                             "--rate", "200", "--format", "raw", "--output", str(out), "--pid", str(master_pid)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # let it attach before the load starts
