@@ -25,8 +25,8 @@ Door staff see the attendee's name, organisation and kind; never phone numbers o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
