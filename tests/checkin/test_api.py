@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import AuditEntry, CheckIn, CheckInStatus, OrgKind, RegistrationStatus
+from roadshow.models import AuditEntry, CheckIn, CheckInStatus, OrgKind, RegistrationStatus, Role, User
 from roadshow.services import tickets
 from tests import factories as f
 
@@ -230,8 +230,15 @@ def test_undo_then_scan_again_keeps_history(client, hdr, setup):
     assert again.status_code == 201 and again.json["checkin"]["id"] != first
     statuses = sorted(c.status.value for c in db.session.scalars(select(CheckIn)))
     assert statuses == ["active", "undone"]
-    actions = [a.action for a in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    actions = [a.action for a in entries]
     assert actions.count("checkin.create") == 2 and actions.count("checkin.undo") == 1
+    created = [a for a in entries if a.action == "checkin.create"]
+    assert [a.entity_id for a in created] == [first, again.json["checkin"]["id"]]
+    door = db.session.scalar(select(User).where(User.role == Role.door))
+    assert all(a.user_id == door.id and a.actor == door.email and a.entity_type == "checkin" and a.at
+               for a in created)
+    assert created[0].changes["attendee_id"] == reg.attendees[0].id and created[0].changes["event_id"] == event.id
     assert client.delete(f"/api/v1/checkins/{first}", headers=hdr["viewer"]).status_code == 403
 
 

@@ -47,6 +47,10 @@ def test_attendees_csv_is_bom_utf8_and_formula_safe(client, auth, hostile_event)
         assert row[2] == "91440300708461136T"
     assert body[0][4] == "'@董事长"
     assert body[1][9] == "2023-04-18 09:05" and body[1][10] == "东门-1"  # event's time zone
+    # kind, registration status and ticket state in the user's language, one row checked in
+    assert [row[1] for row in body] == ["企业"] * len(PAYLOADS)
+    assert [row[7] for row in body] == ["已确认"] * len(PAYLOADS)
+    assert [row[8] for row in body] == ["已出票", "已签到"] + ["已出票"] * (len(PAYLOADS) - 2)
     for row in body:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
@@ -74,8 +78,9 @@ def test_attendees_xlsx_is_typed_and_never_a_formula(client, auth, hostile_event
 
 def test_headers_in_english_with_lang(client, auth, hostile_event):
     r = client.get(f"/api/v1/events/{hostile_event}/attendees.csv?lang=en", headers=auth("organiser"))
-    header = next(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    header, first, second = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))[:3]
     assert header[:4] == ["Organisation", "Organisation type", "Unified social credit code", "Attendee"]
+    assert (first[1], first[7], first[8], second[8]) == ("Enterprise", "Confirmed", "Issued", "Checked in")
 
 
 def test_projects_export_types_and_stage_dates(client, auth, app_ctx):
