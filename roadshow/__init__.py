@@ -39,7 +39,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from .uow import RoadshowFlask
+
+    app = RoadshowFlask(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -82,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
     api.spec.app = app  # spectree reads the routes from the app; the document is served by api.bp
 
+    _init_logging(app)
     _init_errors(app)
     _init_headers(app)
     _init_templates(app)
@@ -111,6 +114,18 @@ def _init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=request_locale,
                    default_translation_directories=str(ROOT / "roadshow" / "translations"))
     app.after_request(remember_choice)
+
+
+def _init_logging(app: Flask) -> None:
+    """The app's log (every 500 with its traceback, method and path) goes where the server writes its
+    own: gunicorn's error log in production, Flask's stderr handler otherwise."""
+    server = logging.getLogger("gunicorn.error")
+    if server.handlers:
+        app.logger.handlers = list(server.handlers)
+        app.logger.setLevel(server.level)
+        app.logger.propagate = False
+    else:
+        app.logger.setLevel(logging.INFO)  # the log, not only warnings (Flask adds its stderr handler)
 
 
 def _wants_problem() -> bool:
@@ -155,7 +170,6 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        db.session.rollback()
         if _wants_problem():
             return problems.from_domain_error(exc)
         return page(exc.status, exc.detail)
@@ -164,7 +178,6 @@ def _init_errors(app: Flask) -> None:
     def unstorable_value(exc: DataError):
         # The database refused a value the schema let through (a NUL byte, a number out of range):
         # the request's fault, so a 422, not a 500.
-        db.session.rollback()
         log.info("database refused a value on %s %s: %s", request.method, request.path, exc.orig)
         message = _("A value is out of range or contains characters that cannot be stored.")
         if _wants_problem():
@@ -173,7 +186,6 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_problem():
             return problems.problem(500)

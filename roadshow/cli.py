@@ -1,4 +1,7 @@
-"""`flask users ...`, `flask demo load`."""
+"""`flask users ...`, `flask demo load`, `flask mail ...`, `flask data ...`.
+
+Each command is one unit of work (roadshow/uow.py): committed when it ends, rolled back when it fails;
+`mail send-pending` is a job of many (one per message, no transaction open while SMTP talks)."""
 from __future__ import annotations
 
 import click
@@ -7,6 +10,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .services.errors import DomainError
+from .uow import unit_of_work
 
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -24,10 +28,9 @@ def create_user(email: str, password: str, role: str, name: str) -> None:
     from .services.users import create_user as create
 
     try:
-        user = create(email, password, role, name=name)
-        db.session.commit()
+        with unit_of_work(write=True):
+            user = create(email, password, role, name=name)
     except DomainError as exc:
-        db.session.rollback()
         message = exc.detail
         errors = getattr(exc, "errors", None)
         if errors:
@@ -43,8 +46,9 @@ def list_users() -> None:
 
     from .models import User
 
-    for user in db.session.scalars(select(User).order_by(User.id)):
-        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{'active' if user.active else 'disabled'}")
+    with unit_of_work(write=False):
+        for user in db.session.scalars(select(User).order_by(User.id)):
+            click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{'active' if user.active else 'disabled'}")
 
 
 @demo_cli.command("load")
@@ -52,8 +56,8 @@ def load_demo() -> None:
     """Load the reference scenario (idempotent: a second run changes nothing)."""
     from .services.demo import load
 
-    summary = load()
-    db.session.commit()
+    with unit_of_work(write=True):
+        summary = load()
     click.echo(summary)
 
 
@@ -63,7 +67,9 @@ def send_pending() -> None:
     from .services.mail import deliver_pending, pending_count
 
     sent, failed = deliver_pending(limit=10_000, retry_failed=True)
-    click.echo(f"sent {sent}, failed {failed}, still waiting {pending_count()}")
+    with unit_of_work(write=False):
+        waiting = pending_count()
+    click.echo(f"sent {sent}, failed {failed}, still waiting {waiting}")
     if failed:
         raise SystemExit(1)
 
@@ -76,8 +82,8 @@ def purge(older_than: int) -> None:
     phones and emails removed; counts and check-in history kept)."""
     from .services.privacy import purge_ended_events
 
-    erased = purge_ended_events(older_than)
-    db.session.commit()
+    with unit_of_work(write=True):
+        erased = purge_ended_events(older_than)
     click.echo(f"anonymised {erased} attendees of events that ended more than {older_than} days ago")
 
 

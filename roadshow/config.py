@@ -44,10 +44,11 @@ def database_url(instance_path: Path) -> str:
 
 def engine_options(url: str) -> dict:
     """Per database: SQLite waits for the writer lock instead of failing at once; PostgreSQL checks
-    pooled connections before use."""
+    pooled connections before use. Statement parameters never reach an error message or the log
+    (they carry password hashes and people's phone numbers)."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def load(instance_path: str) -> dict:

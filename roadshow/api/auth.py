@@ -9,6 +9,7 @@ from spectree import Response
 
 from ..extensions import db, limiter
 from ..services import users as user_service
+from ..uow import reads_then_writes
 from . import bp, public, spec
 from .schemas import Problem
 
@@ -36,15 +37,14 @@ def _auth_limit() -> str:
 
 
 @bp.post("/auth/token")
+@reads_then_writes  # the password hash is checked before the write lock is taken
 @limiter.limit(_auth_limit)
 @public
 @spec.validate(resp=Response(HTTP_201=TokenOut, HTTP_401=Problem, HTTP_429=Problem), tags=["auth"], security={})
 def issue_token(json: TokenRequest):
     """Issue a bearer token for an email and password."""
-    user = user_service.authenticate(json.email, json.password)
     ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
-    token, record = user_service.issue_token(user, ttl)
-    db.session.commit()
+    user, token, record = user_service.token_for_password(json.email, json.password, ttl)
     return TokenOut(token=token, role=user.role.value, expires_at=record.expires_at), 201
 
 
@@ -53,7 +53,6 @@ def issue_token(json: TokenRequest):
 def revoke_token():
     """Revoke the token this request was made with."""
     user_service.revoke_token(g.api_token, g.api_user)
-    db.session.commit()
     return "", 204
 
 

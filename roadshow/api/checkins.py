@@ -15,6 +15,7 @@ from ..models.types import utcnow
 from ..permissions import P, require
 from ..services import checkin as service
 from ..services.errors import NotFound
+from ..uow import reads_then_writes
 from . import bp, spec
 from .schemas import Problem
 
@@ -114,6 +115,7 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 
 
 @bp.post("/events/<int:event_id>/checkins")
+@reads_then_writes  # the scan takes the write lock only for its deciding insert (services/checkin.py)
 @require(P.check_in)
 @spec.validate(resp=Response(HTTP_201=ScanAnswer, HTTP_404=ScanAnswer, HTTP_409=ScanAnswer,
                              HTTP_422=ScanAnswer, **ERRORS), tags=["check-in"])

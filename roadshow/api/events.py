@@ -111,7 +111,6 @@ def create_event(json: EventIn):
     """Create an event (a draft unless `status` is `published`). 422 when `ends_at` is not after
     `starts_at`, the time zone is unknown or an industry is not in the district's list."""
     event = event_service.create_event(g.api_user, **json.model_dump())
-    db.session.commit()
     return EventOut.of(event), 201
 
 
@@ -142,7 +141,6 @@ def update_event(event_id: int, json: EventPatch):
     endpoint; a cancelled event cannot be changed (409), nor can an event go back to draft (409)."""
     event = event_service.get_event(event_id)
     event = event_service.update_event(event, g.api_user, **json.model_dump(exclude_unset=True))
-    db.session.commit()
     return EventOut.of(event)
 
 
@@ -153,7 +151,6 @@ def cancel_event(event_id: int):
     """Cancel the event: registration is refused from then on (410), and everyone who registered gets a
     mail with the cancelled calendar entry. Cancelling again changes nothing."""
     event = event_service.cancel_event(event_service.get_event(event_id), g.api_user)
-    db.session.commit()
     return EventOut.of(event)
 
 

@@ -177,7 +177,6 @@ def create_invitation(event_id: int, json: InvitationIn):
         organisation=json.organisation.model_dump(exclude_none=True) if json.organisation else None,
         contact_name=json.contact_name, email=json.email, phone=json.phone, seats=json.seats,
         actor=g.api_user)
-    db.session.commit()
     return InvitationOut.of(invitation, None), 201
 
 
@@ -208,7 +207,6 @@ def import_invitations(event_id: int, form: ImportForm, query: ImportQuery):
         result = imports.preview(event, upload, actor=g.api_user)
         return ImportOut(created=result["created"], errors=result["errors"], dry_run=True, rows=result["rows"])
     result = imports.import_invitations(event, upload, actor=g.api_user)
-    db.session.commit()
     return ImportOut(created=result["created"], errors=result["errors"])
 
 
@@ -222,5 +220,4 @@ def send_invitations(event_id: int, json: SendIn):
     """Mail the invitations (personal link, the event as .ics): the given ids, or all pending ones."""
     event = _event(event_id)
     result = service.send_invitations(event, json.ids, actor=g.api_user)
-    db.session.commit()
     return SendOut(sent=len(result.sent), skipped=[Skipped(id=i, reason=r) for i, r in result.skipped])

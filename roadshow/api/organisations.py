@@ -118,7 +118,6 @@ def list_organisations(query: OrganisationQuery):
 def create_organisation(json: OrganisationIn):
     """Create an organisation. 409 with `existing_id` when the credit code is already registered."""
     org = service.create_organisation(json.model_dump(exclude_unset=True), actor=g.api_user)
-    db.session.commit()
     return OrganisationOut.of(org), 201
 
 
@@ -138,7 +137,6 @@ def update_organisation(org_id: int, json: OrganisationPatch):
     """Change some fields of an organisation."""
     org = service.get_organisation(org_id)
     org = service.update_organisation(org, json.model_dump(exclude_unset=True), actor=g.api_user)
-    db.session.commit()
     return OrganisationOut.of(org)
 
 

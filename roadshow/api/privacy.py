@@ -65,5 +65,4 @@ def erase_attendee(attendee_id: int):
     """Erase an attendee's personal data on request (name placeholder; phone, email, title removed).
     Counts and check-in history are kept. Idempotent."""
     attendee = privacy.erase_attendee_by_id(attendee_id, g.api_user)
-    db.session.commit()
     return ErasedOut(id=attendee.id, name=attendee.name, erased_at=attendee.erased_at)

@@ -179,7 +179,6 @@ def capture_lead(event_id: int, json: LeadIn):
     """Capture a lead met at an event: a project in stage `lead` with the event as its source."""
     event = pipeline.get_event(event_id)
     project = pipeline.capture_lead(event, actor=g.api_user, **json.model_dump())
-    db.session.commit()
     return ProjectOut.of(project), 201
 
 
@@ -204,7 +203,6 @@ def create_project(json: ProjectIn):
     fields = json.model_dump(exclude={"stage", "stage_note", "stage_changed_at"})
     project = pipeline.create_project(fields, actor=g.api_user, stage=json.stage, stage_note=json.stage_note,
                                       stage_changed_at=json.stage_changed_at)
-    db.session.commit()
     return ProjectOut.of(project), 201
 
 
@@ -226,7 +224,6 @@ def update_project(project_id: int, json: ProjectPatch):
     fields = json.model_dump(exclude_unset=True, exclude={"stage", "stage_note", "stage_changed_at"})
     pipeline.update_project(project, fields, actor=g.api_user, stage=json.stage, stage_note=json.stage_note,
                             stage_changed_at=json.stage_changed_at)
-    db.session.commit()
     return ProjectOut.of(project)
 
 

@@ -70,7 +70,6 @@ def list_users(query: PageQuery):
 def create_user(json: UserIn):
     """Create a user."""
     user = user_service.create_user(json.email, json.password, json.role, name=json.name, actor=g.api_user)
-    db.session.commit()
     return UserOut.of(user), 201
 
 
@@ -92,5 +91,4 @@ def update_user(user_id: int, json: UserPatch):
         changes["password_changed"] = True
     if changes:
         audit.record(g.api_user, "user.update", "user", user.id, changes)
-    db.session.commit()
     return UserOut.of(user)

@@ -5,14 +5,15 @@ index ``uq_checkins_active_attendee``. A scan inserts a row inside a savepoint; 
 won the race the insert fails with an IntegrityError, the savepoint is rolled back and the scan is
 answered ``already_checked_in`` with the winner's time and device. No read-then-write window in
 Python decides anything, so two doors, two gunicorn workers or two app servers on one PostgreSQL
-cannot both win. On SQLite the unit of work starts with ``BEGIN IMMEDIATE`` (locks.begin_write) so
-a reader never has to upgrade to a writer halfway (which SQLite refuses without waiting).
+cannot both win. The functions here flush and raise; the unit of work (roadshow/uow.py) commits.
 
 A live scan is the hot path at the door, so it is short: one read finds the guest (attendee,
 registration and organisation in one query), then one statement decides — an INSERT … SELECT that
 inserts only while the registration is still confirmed and the guest not erased, and does nothing
-when the unique index already holds an active check-in. On SQLite only that statement, the audit
-row and the commit hold the write lock. Nothing is read back after the commit: the answer is built
+when the unique index already holds an active check-in. Its unit of work is declared
+*reads then writes*: on SQLite only that statement, the audit row and the commit hold the write lock
+(`locks.start_writing()` between the read and the insert — the one documented exception to taking
+the lock before the first statement). Nothing is read back after the commit: the answer is built
 from what the read loaded.
 
 Offline batches. A phone that lost the network queues scans with the time they were made and sends
@@ -41,7 +42,7 @@ from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, Org
 from ..models.types import UTCDateTime, utcnow
 from . import audit, tickets
 from .errors import Conflict, NotFound
-from .locks import begin_write, write_after_read
+from .locks import start_writing
 
 OK = "ok"
 ALREADY = "already_checked_in"
@@ -191,40 +192,31 @@ def _insert_if_still_valid(event_id: int, attendee_id: int, scanned_at: datetime
 
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
              actor: User | None = None, _attempt: int = 0) -> ScanResult:
-    """Check the holder of `code` in at event `event_id`, exactly once; commits.
+    """Check the holder of `code` in at event `event_id`, exactly once.
 
     Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
-    try:
-        found = _classify(event_id, code)
-        if isinstance(found, ScanResult):
-            db.session.rollback()
-            return found
-        attendee, now = found, utcnow()
-        when, device = _scan_time(scanned_at, now), _device(device)
-        write_after_read()  # SQLite: the writer's turn starts here, after the read
-        checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None, now)
-        if checkin_id is None:  # checked in already, or the registration changed since the read
-            # Read in the same transaction: the check-in that won is committed, so it is visible
-            # (PostgreSQL reads committed rows per statement; on SQLite we hold the write lock).
-            first = _active(attendee.id)
-            if first is not None:
-                result = ScanResult(ALREADY, attendee=attendee, checkin=first)
-                db.session.rollback()
-                return result
-            db.session.rollback()
-            if _attempt < 3:  # classify again: cancelled, erased, or an undo in between
-                return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
-            raise Conflict()
-        checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
-                          scanned_at=when, device=device, user_id=actor.id if actor else None, created_at=now)
-        audit.write(actor, "checkin.create", "checkin", checkin_id,
-                    {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
-        result = ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    found = _classify(event_id, code)
+    if isinstance(found, ScanResult):
+        return found
+    attendee, now = found, utcnow()
+    when, device = _scan_time(scanned_at, now), _device(device)
+    start_writing()  # SQLite: the writer's turn starts here, after the read
+    checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None, now)
+    if checkin_id is None:  # checked in already, or the registration changed since the read
+        # The check-in that won is committed, so it is visible (PostgreSQL reads committed rows per
+        # statement; on SQLite we hold the write lock, so our snapshot is the latest).
+        first = _active(attendee.id)
+        if first is not None:
+            return ScanResult(ALREADY, attendee=attendee, checkin=first)
+        if _attempt < 3:  # classify again, afresh: cancelled, erased, or an undo in between
+            db.session.expire_all()
+            return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
+        raise Conflict()
+    checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
+                      scanned_at=when, device=device, user_id=actor.id if actor else None, created_at=now)
+    audit.write(actor, "checkin.create", "checkin", checkin_id,
+                {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
+    return ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
 
 
 @dataclass
@@ -235,44 +227,38 @@ class Scan:
 
 
 def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | None = None) -> list[ScanResult]:
-    """Offline scans synced later: results in input order; commits.
+    """Offline scans synced later: results in input order.
 
     Per attendee the earliest scan, in the batch or stored, is the check-in; an earlier scan
     from the batch replaces a later stored one (kept as `replaced`). A scan equal to the stored
     check-in (same attendee, time and device) is answered `ok` again, so a batch re-sent after a
     lost response changes nothing and answers the same."""
     scans = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
-    begin_write()
-    try:
-        _event(event_id)
-        now = utcnow()
-        results: list[ScanResult | None] = [None] * len(scans)
-        by_attendee: dict[int, list[int]] = {}
-        attendees: dict[int, Attendee] = {}
-        times: list[datetime] = []
-        for index, scan in enumerate(scans):
-            times.append(_scan_time(scan.scanned_at, now))
-            found = _classify(event_id, scan.code)
-            if isinstance(found, ScanResult):
-                results[index] = found
-                continue
-            attendees[found.id] = found
-            by_attendee.setdefault(found.id, []).append(index)
+    _event(event_id)
+    now = utcnow()
+    results: list[ScanResult | None] = [None] * len(scans)
+    by_attendee: dict[int, list[int]] = {}
+    attendees: dict[int, Attendee] = {}
+    times: list[datetime] = []
+    for index, scan in enumerate(scans):
+        times.append(_scan_time(scan.scanned_at, now))
+        found = _classify(event_id, scan.code)
+        if isinstance(found, ScanResult):
+            results[index] = found
+            continue
+        attendees[found.id] = found
+        by_attendee.setdefault(found.id, []).append(index)
 
-        for attendee_id, indexes in by_attendee.items():
-            attendee = attendees[attendee_id]
-            # Earliest first; the input order breaks ties.
-            first = min(indexes, key=lambda i: (times[i], i))
-            when, device = times[first], _device(scans[first].device)
-            winner = _settle(event_id, attendee, when, device, actor, now)
-            for index in indexes:
-                same = index == first and winner.scanned_at == when and winner.device == device
-                results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
-        db.session.commit()
-        return results  # type: ignore[return-value]
-    except BaseException:
-        db.session.rollback()
-        raise
+    for attendee_id, indexes in by_attendee.items():
+        attendee = attendees[attendee_id]
+        # Earliest first; the input order breaks ties.
+        first = min(indexes, key=lambda i: (times[i], i))
+        when, device = times[first], _device(scans[first].device)
+        winner = _settle(event_id, attendee, when, device, actor, now)
+        for index in indexes:
+            same = index == first and winner.scanned_at == when and winner.device == device
+            results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
+    return results  # type: ignore[return-value]
 
 
 def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | None, actor: User | None,
@@ -299,23 +285,18 @@ def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | Non
 
 
 def undo(checkin_id: int, actor: User | None = None) -> CheckIn:
-    """Undo an active check-in (the guest may be scanned again); audited; commits."""
-    begin_write()
-    try:
-        checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
-        if checkin is None:
-            raise NotFound()
-        if checkin.status is not CheckInStatus.active:
-            raise Conflict(_("This check-in was already undone or replaced."), checkin_status=checkin.status.value)
-        checkin.status = CheckInStatus.undone
-        checkin.ended_at = utcnow()
-        audit.record(actor, "checkin.undo", "checkin", checkin.id,
-                     {"status": {"from": "active", "to": "undone"}, "attendee_id": checkin.attendee_id})
-        db.session.commit()
-        return checkin
-    except BaseException:
-        db.session.rollback()
-        raise
+    """Undo an active check-in (the guest may be scanned again); audited."""
+    checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
+    if checkin is None:
+        raise NotFound()
+    if checkin.status is not CheckInStatus.active:
+        raise Conflict(_("This check-in was already undone or replaced."), checkin_status=checkin.status.value)
+    checkin.status = CheckInStatus.undone
+    checkin.ended_at = utcnow()
+    audit.record(actor, "checkin.undo", "checkin", checkin.id,
+                 {"status": {"from": "active", "to": "undone"}, "attendee_id": checkin.attendee_id})
+    db.session.flush()
+    return checkin
 
 
 def list_checkins(event: Event, since: datetime | None = None, *, offset: int = 0,

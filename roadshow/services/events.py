@@ -186,7 +186,7 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
 def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
     """Change some fields (those given). A status change goes through publish/cancel rules; raising the
     capacity promotes the waitlist. Runs under the event lock, so capacity never changes under a
-    registration that is counting seats. The caller commits."""
+    registration that is counting seats."""
     _clean(fields, event)  # fail fast, before taking the write lock
     event = lock_event(event.id)
     cleaned = _clean(fields, event)  # again against the locked row: the start/end check may depend on it
@@ -224,7 +224,7 @@ def _more_seats(old: int | None, new: int | None) -> bool:
 def promote_waitlist_after_capacity_raised(event: Event, actor: User | None) -> None:
     """Integration point with the registration area: seats were added, so the waitlist moves up in order
     of arrival and the promoted get their tickets by mail. The registration service owns that rule
-    (`registration.promote_waitlist(event, actor)`), which takes the event's lock and commits."""
+    (`registration.promote_waitlist(event, actor)`), which takes the event's lock."""
     from . import registration  # imported here: registration imports this module's neighbours
 
     registration.promote_waitlist(event, actor)

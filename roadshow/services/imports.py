@@ -28,7 +28,7 @@ from ..models import Event, EventStatus, Organisation, OrgKind, User
 from . import uploads
 from . import audit, invitations
 from .errors import DomainError, Gone, Invalid
-from .locks import lock_event
+from .locks import dry_run, lock_event
 from .organisations import by_credit_code, clean_credit_code, find_or_create_organisation
 
 MAX_ROWS = 2000
@@ -378,19 +378,15 @@ def preview(event: Event, file, actor: User | None = None) -> dict:
     """What importing the file would do: {"rows": [...], "errors": [...], "created": N}. Writes nothing."""
     _check_event(event)
     filename, rows = read_rows(file)
-    savepoint = db.session.begin_nested()
-    try:
+    with dry_run():
         outcomes = _run(event, rows, actor)
         result = {"filename": filename, "rows": [o.as_dict() for o in outcomes],
                   "errors": _errors(outcomes), "created": sum(1 for o in outcomes if o.ok)}
-    finally:
-        savepoint.rollback()
-        db.session.rollback()  # end the transaction: on SQLite it holds the write lock
     return result
 
 
 def import_invitations(event: Event, file, actor: User | None = None) -> dict:
-    """Create the invitations of the good rows; report the bad ones. The caller commits.
+    """Create the invitations of the good rows; report the bad ones.
     Returns {"created": N, "errors": [{"row", "message"}], "invitation_ids": [...]}."""
     _check_event(event)
     filename, rows = read_rows(file)

@@ -139,7 +139,7 @@ def create_invitation(event: Event, *, organisation_id: int | None = None,
     """Invite one contact of an organisation (matched by credit code, then exact name, or created).
     One invitation per contact per event: a second one is a Conflict with the existing id.
 
-    lock: hold the event for this unit of work (starting a fresh transaction), so that two requests
+    lock: hold the event for the rest of the unit of work, so that two requests
     inviting the same new contact at once cannot both create it; callers that already hold the
     lock (the import) pass False."""
     if lock:
@@ -254,7 +254,7 @@ def send_invitations(event: Event, ids: list[int] | None = None, *, actor: User 
     """Queue the invitation mail (personal link, the event as .ics) for the given invitations of the
     event, or for all pending ones when `ids` is None, and mark them sent. Re-sending a sent or opened
     invitation is allowed and keeps its status; registered and declined ones are skipped, and so are
-    invitations without an email address. The caller commits."""
+    invitations without an email address."""
     # Two organisers pressing "send" at once must not send everything twice.
     event = lock_event(event.id)
     _check_event_open(event)

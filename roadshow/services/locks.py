@@ -1,14 +1,21 @@
-"""Taking an event's capacity under a lock, on SQLite and PostgreSQL alike.
+"""Transaction primitives for services: the write lock, row locks, dry runs.
 
-PostgreSQL: ``SELECT … FOR UPDATE`` on the event row; concurrent registrations for the same
-event queue on that row, other events are not blocked.
-SQLite: the database has one writer at a time; a transaction that first reads and then writes
-can fail when another writer commits in between, so the transaction starts with
-``BEGIN IMMEDIATE`` — it takes the write lock before reading the counts (waiting up to the
-busy timeout), which makes read-count-then-insert atomic.
+The unit of work (`roadshow/uow.py`) owns every transaction: it begins it, commits it once and rolls
+it back on error. Services never commit or roll back; what they use is here:
 
-SQLite's own wait for that lock is a busy handler that polls, sleeping up to 100 ms between tries,
-so under load a writer sleeps long after the lock came free (the check-in profile in
+- `lock_event` / `lock_project`: the row a change must not race on, locked for the rest of the unit of
+  work (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the writing unit of work holds the database's
+  write lock from its first statement, which already serialises writers).
+- `start_writing`: for the one unit of work declared *reads then writes* (the check-in scan), the point
+  where its writes begin. On SQLite the read transaction ends there (it wrote nothing) and the writer's
+  turn starts with ``BEGIN IMMEDIATE``; what was read must be re-checked by the writing statements.
+- `dry_run`: run steps and undo them (a savepoint that is always rolled back): the import preview.
+
+SQLite has one writer at a time, and a transaction that reads and then writes fails at once with
+"database is locked" when another writer committed in between (SQLite cannot upgrade a stale
+snapshot). So a writing unit of work starts with ``BEGIN IMMEDIATE``: it takes the write lock before
+it reads. SQLite's own wait for that lock is a busy handler that polls, sleeping up to 100 ms between
+tries, so under load a writer sleeps long after the lock came free (the check-in profile in
 benchmarks/README.md showed 88 % of request time there). Writers therefore queue first in
 `WriterQueue`: a thread lock in the process, then ``flock`` on a file beside the database across
 processes; the kernel wakes the next writer as soon as the last one's connection is back in the pool.
@@ -19,17 +26,22 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from ..extensions import db
-from ..models import Event
+from ..models import Event, Project
 from .errors import NotFound
 
 IMMEDIATE = "roadshow_sqlite_immediate"
+T = TypeVar("T")
 QUEUE_TIMEOUT = 30.0  # as long as SQLite's busy timeout; past it, SQLite's own wait decides
 
 
@@ -109,43 +121,81 @@ def _release_writer_of_invalidated(dbapi_connection, connection_record, exceptio
     _release_writer(dbapi_connection, connection_record)
 
 
-def begin_write() -> None:
-    """Start a fresh transaction that holds the write lock from its first statement (SQLite),
-    ending whatever the session had open. Call at the start of a unit of work that must not
-    interleave with another writer; on PostgreSQL it only starts a normal transaction."""
-    session = db.session()  # the Session itself: scoped_session does not proxy in_transaction()
+MODE = "roadshow_uow_mode"  # session.info: how the open unit of work was declared (see roadshow/uow.py)
+READ, WRITE, READ_THEN_WRITE = "read", "write", "read_then_write"
+
+
+def begin_writing(session: Session) -> None:
+    """Start the session's transaction as a writer (the unit of work does this before its first
+    statement): on SQLite ``BEGIN IMMEDIATE`` in the writer queue; on PostgreSQL a normal transaction."""
     if session.in_transaction():
-        session.commit()
-    if db.engine.dialect.name == "sqlite":
+        raise RuntimeError("a writing unit of work must declare itself before its first statement")
+    session.info[MODE] = WRITE
+    if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={IMMEDIATE: True})
 
 
-def write_after_read() -> None:
-    """The unit of work has only read so far and now writes. SQLite: end the read transaction
-    without expiring what it loaded (it wrote nothing) and take the writer's turn with
-    ``BEGIN IMMEDIATE``; what was read must be re-checked by the writing statements. PostgreSQL:
-    the transaction simply goes on — row locks and unique indexes decide there."""
-    if db.engine.dialect.name != "sqlite":
-        return
+def start_writing() -> None:
+    """A unit of work declared *reads then writes* starts its writes here; in a writing unit of work
+    it does nothing. SQLite: end the read transaction without expiring what it loaded (it wrote
+    nothing) and take the writer's turn; PostgreSQL: the transaction goes on (row locks and unique
+    indexes decide there)."""
     session = db.session()
+    mode = session.info.get(MODE)
+    if mode == READ:
+        raise RuntimeError("start_writing() in a unit of work declared read-only")
+    if mode != READ_THEN_WRITE:
+        return  # writing already, or no unit of work declared (a test or a shell)
+    session.info[MODE] = WRITE
+    if session.get_bind().dialect.name != "sqlite":
+        return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
-            raise RuntimeError("write_after_read() after a write; use begin_write() at the start instead")
+            raise RuntimeError("start_writing() after a write")
         keep, session.expire_on_commit = session.expire_on_commit, False
         try:
-            session.commit()
+            session.commit()  # ends a transaction that only read (documented in DEVELOPERS.md)
         finally:
             session.expire_on_commit = keep
     session.connection(execution_options={IMMEDIATE: True})
 
 
-def lock_event(event_id: int) -> Event:
-    """Begin a write transaction and return the event locked against concurrent capacity changes."""
-    begin_write()
-    stmt = select(Event).where(Event.id == event_id)
+def _require_writing() -> None:
+    mode = db.session().info.get(MODE)
+    if mode == READ:
+        raise RuntimeError("a row lock needs a unit of work declared as writing")
+    if mode == READ_THEN_WRITE:
+        start_writing()  # a lock is where the writes of a reads-then-writes unit of work begin
+
+
+def _locked(model: type[T], row_id: int) -> T:
+    _require_writing()
+    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
     if db.engine.dialect.name != "sqlite":
         stmt = stmt.with_for_update()
-    event = db.session.scalar(stmt.execution_options(populate_existing=True))
-    if event is None:
+    row = db.session.scalar(stmt.execution_options(populate_existing=True))
+    if row is None:
         raise NotFound()
-    return event
+    return row
+
+
+def lock_event(event_id: int) -> Event:
+    """The event, locked for the rest of the unit of work against concurrent capacity changes."""
+    return _locked(Event, event_id)
+
+
+def lock_project(project_id: int) -> Project:
+    """The project, locked for the rest of the unit of work: two stage changes made at once are
+    applied one after the other (each sees the stage the other left), never both from the same stage."""
+    return _locked(Project, project_id)
+
+
+@contextmanager
+def dry_run() -> Iterator[None]:
+    """Run the block's changes and undo them (a savepoint, always rolled back): what a change would
+    do, written nowhere. The rest of the unit of work is untouched."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()

@@ -5,6 +5,8 @@ change it reports was committed. After the commit a background thread of the sam
 delivers it (the request never waits for SMTP). A failed delivery keeps its error, is retried
 with back-off, and `flask --app app mail send-pending` retries by hand. Several processes may
 deliver at once: a message is claimed with a compare-and-set on `attempts` before it is sent.
+Delivery is a job of several units of work: find what is due, claim one message, then (no
+transaction open while SMTP talks) record how its sending went.
 Without MAIL_SERVER, mail is written to the log instead of sent.
 """
 from __future__ import annotations
@@ -22,7 +24,6 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
-from .locks import begin_write
 
 log = logging.getLogger(__name__)
 mailman = Mail()
@@ -78,49 +79,50 @@ def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[in
     retry_failed (the CLI, by hand): also retry failed messages now, without waiting for their
     back-off, and those that gave up after MAX_ATTEMPTS. A message being sent by another worker is
     `pending` while claimed, so it is not taken twice."""
+    from ..uow import unit_of_work
+
     sent = failed = 0
     now = utcnow()
     due_now = and_(OutboxMessage.attempts < MAX_ATTEMPTS, OutboxMessage.next_attempt_at <= now)
     if retry_failed:
         due_now = or_(due_now, OutboxMessage.status == MailStatus.failed)
-    due = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(OutboxMessage.status != MailStatus.sent, due_now)
-        .order_by(OutboxMessage.id).limit(limit)).all()
-    db.session.commit()
+    with unit_of_work(write=False):
+        due = db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts)
+            .where(OutboxMessage.status != MailStatus.sent, due_now)
+            .order_by(OutboxMessage.id).limit(limit)).all()
     for message_id, attempts in due:
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
-                   OutboxMessage.status != MailStatus.sent)
-            .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=MailStatus.pending))
-        db.session.commit()
-        if claimed.rowcount != 1:
+        with unit_of_work(write=True):
+            claimed = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
+                       OutboxMessage.status != MailStatus.sent)
+                .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=MailStatus.pending))
+            message = db.session.get(OutboxMessage, message_id) if claimed.rowcount == 1 else None
+            if message is not None:
+                db.session.expunge(message)
+        if message is None:
             continue  # another worker has it
-        message = db.session.get(OutboxMessage, message_id)
-        db.session.expunge(message)
         # No transaction stays open while SMTP talks: on SQLite a read held across the send would make the
         # status write below fail after another writer commits, and the mail would go out twice.
-        db.session.commit()
         error = None
         try:
             _send(message)
         except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
             error = exc
-        begin_write()
-        stored = db.session.get(OutboxMessage, message_id)
-        if error is not None:
-            stored.status = MailStatus.failed
-            stored.last_error = f"{type(error).__name__}: {error}"[:2000]
-            stored.next_attempt_at = utcnow() + backoff(stored.attempts)
-            failed += 1
-            log.warning("mail %s to %s failed (attempt %s): %s", stored.id, stored.to, stored.attempts, error)
-        else:
-            stored.status = MailStatus.sent
-            stored.sent_at = utcnow()
-            stored.last_error = None
-            sent += 1
-        db.session.commit()
+        with unit_of_work(write=True):
+            stored = db.session.get(OutboxMessage, message_id)
+            if error is not None:
+                stored.status = MailStatus.failed
+                stored.last_error = f"{type(error).__name__}: {error}"[:2000]
+                stored.next_attempt_at = utcnow() + backoff(stored.attempts)
+                failed += 1
+                log.warning("mail %s to %s failed (attempt %s): %s", stored.id, stored.to, stored.attempts, error)
+            else:
+                stored.status = MailStatus.sent
+                stored.sent_at = utcnow()
+                stored.last_error = None
+                sent += 1
     return sent, failed
 
 
@@ -183,6 +185,10 @@ deliverer = _Deliverer()
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a savepoint (``atomic()``) is released:
+    # keep the flag until the outermost transaction has committed.
+    if session.in_nested_transaction():
+        return
     if session.info.pop("roadshow_mail_queued", False):
         try:
             app = current_app._get_current_object()

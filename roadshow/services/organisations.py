@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import Contact, Industry, Invitation, Organisation, OrgKind, User
 from . import audit, credit_code
 from .errors import Conflict, Invalid, NotFound
-from .locks import begin_write
 
 NAME_MAX = 200
 PLACE_MAX = 50
@@ -336,10 +335,7 @@ def set_contacts(org: Organisation, contacts: list[dict[str, Any]], *, actor: Us
 def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organisation:
     """A new organisation from `data` (FIELDS, and optionally `contacts`: a list of {name, title, email,
     phone}). Invalid fields → Invalid (all at once); a credit code already registered → Conflict with
-    `existing_id`. A unit of work of its own: it first commits what the session had open (to hold
-    SQLite's write lock from the uniqueness check on); the caller commits the new organisation.
-    Inside a larger unit of work use `find_or_create_organisation`."""
-    begin_write()  # read-then-insert: on SQLite hold the write lock from the uniqueness check on
+    `existing_id`. To match an existing organisation instead, use `find_or_create_organisation`."""
     fields = _clean_fields(data, partial=False)
     contacts = fields.pop("contacts", None) or []
     ensure_unique_credit_code(fields.get("credit_code"))
@@ -354,10 +350,7 @@ def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organ
 
 def update_organisation(org: Organisation, data: Mapping[str, Any], *, actor: User | None) -> Organisation:
     """Change the fields present in `data` (a partial update); `contacts`, when present, replaces the
-    contact list as `set_contacts` does. Same errors as `create_organisation`. The caller commits."""
-    org_id = org.id
-    begin_write()
-    org = get_organisation(org_id)
+    contact list as `set_contacts` does. Same errors as `create_organisation`."""
     fields = _clean_fields(data, partial=True, current=org)
     contacts = fields.pop("contacts", None)
     if "credit_code" in fields:

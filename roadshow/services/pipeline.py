@@ -8,7 +8,7 @@ backwards is a correction and needs a note; `dropped` may follow any stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from ..models import (STAGE_ORDER, Attendee, CheckIn, CheckInStatus, Event, Indu
 from ..models.types import utcnow
 from . import audit
 from .errors import Invalid, NotFound
-from .locks import IMMEDIATE
+from .locks import lock_project
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -156,7 +156,7 @@ def _clean_moment(at: datetime | None, project: Project | None) -> datetime:
             raise Invalid({"stage_changed_at": [
                 _("The previous stage change was on %(when)s; a later change cannot be dated before it.",
                   when=last.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))]})
-    return moment
+    return moment.astimezone(timezone.utc)  # as stored: the answer is built before the commit
 
 
 def moment_for_date(day: date, project: Project | None = None) -> datetime:
@@ -324,7 +324,9 @@ def _known_industry(value: str | None) -> str | None:
 
 def update_project(project: Project, fields: dict[str, Any], *, actor: User | None, stage: Stage | str | None = None,
                    stage_note: str | None = None, stage_changed_at: datetime | None = None) -> Project:
-    """Change any field; a new `stage` records the change (back-dated by `stage_changed_at`)."""
+    """Change any field; a new `stage` records the change (back-dated by `stage_changed_at`). The
+    project is locked first, so two changes made at once apply one after the other."""
+    project = lock_project(project.id)
     stage, stage_note, stage_changed_at = _stage_args(stage, stage_note, stage_changed_at)
     cleaned = _clean(fields, project)
     if "name" in fields and cleaned.get("name") is None:
@@ -343,29 +345,6 @@ def update_project(project: Project, fields: dict[str, Any], *, actor: User | No
         audit.record(actor, "project.stage" if moved and len(changes) == 2 else "project.update", "project",
                      project.id, changes)
     db.session.flush()
-    return project
-
-
-def _begin_write() -> None:
-    # locks.begin_write() as it should be: `db.session` is a scoped_session, which has no
-    # in_transaction(); the Session behind it has (reported for the shared module).
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    if db.engine.dialect.name == "sqlite":
-        session.connection(execution_options={IMMEDIATE: True})
-
-
-def lock_project(project_id: int) -> Project:
-    """Begin a write transaction holding the project, so two stage changes made at once are applied
-    one after the other (each sees the stage the other left), never both from the same stage."""
-    _begin_write()
-    stmt = select(Project).where(Project.id == project_id)
-    if db.engine.dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
-    project = db.session.scalar(stmt.execution_options(populate_existing=True))
-    if project is None:
-        raise NotFound()
     return project
 
 

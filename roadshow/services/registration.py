@@ -1,8 +1,9 @@
 """Registration: the one place for capacity, waitlist, approval and the registrant's changes.
 
-Every change that can move seats runs inside `lock_event(event_id)`: the event row is locked
-(PostgreSQL) or the database write lock taken first (SQLite) before the confirmed seats are
-counted, so concurrent requests in any number of processes never overbook.
+Every change that can move seats runs after `lock_event(event_id)` in a writing unit of work: the
+event row is locked (PostgreSQL) or the database write lock is held from the unit of work's first
+statement (SQLite) before the confirmed seats are counted, so concurrent requests in any number of
+processes never overbook. The functions here flush and raise; the unit of work commits.
 
 Seats are people: a registration holds `seats == len(attendees)` seats once confirmed.
 
@@ -30,7 +31,7 @@ from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitat
 from ..models.types import utcnow
 from . import audit, calendar, mail, tickets
 from .errors import Conflict, Gone, Invalid, NotFound
-from .locks import begin_write, lock_event
+from .locks import lock_event, start_writing
 from .organisations import find_or_create_organisation
 
 # Attendees one registration may bring to an open event (invitations carry their own seats).
@@ -181,8 +182,7 @@ def _organisation_for(organisation: dict | None, invitation: Invitation | None, 
         raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
     except IntegrityError:
         # The same new organisation (credit code) created at this moment by a registration for another
-        # event: nothing was written; the registrant sends again and is matched to it.
-        db.session.rollback()
+        # event: the unit of work is rolled back; the registrant sends again and is matched to it.
         raise Conflict(_("Your organisation was registered at the same moment by someone else; "
                          "please send the form again.")) from None
     return org
@@ -250,7 +250,6 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         db.session.flush()
     except IntegrityError:
         # The partial unique index: another request registered this invitation first.
-        db.session.rollback()
         raise Conflict(_("This invitation already has a registration.")) from None
     tickets.assign(reg)
     if invitation is not None and invitation.status is not InvitationStatus.registered:
@@ -262,7 +261,6 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
                   "consent_version": reg.consent_version, "client_ip": client_ip})
     _notify(reg, {RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
                   RegistrationStatus.pending: "pending"}[status])
-    db.session.commit()
     return reg
 
 
@@ -300,13 +298,11 @@ def _promote(event: Event, actor: User | None) -> list[Registration]:
 
 def promote_waitlist(event: Event, actor: User | None = None) -> list[Registration]:
     """Fill freed seats from the waitlist in order of arrival; the promoted get their tickets by mail.
-    Call after anything that frees seats or raises the capacity (it takes the event lock itself and
-    commits)."""
+    Call after anything that frees seats or raises the capacity (it takes the event lock itself)."""
     event = lock_event(event.id)
     promoted = _promote(event, actor)
     for reg in promoted:
         _notify(reg, "promotion")
-    db.session.commit()
     return promoted
 
 
@@ -322,7 +318,6 @@ def cancel_registration(reg: Registration, actor: User | None = None) -> Registr
     """The registrant (or an organiser) cancels; freed seats go to the waitlist."""
     event, reg = _relock(reg)
     if reg.status is RegistrationStatus.cancelled:
-        db.session.commit()
         return reg
     if reg.status is RegistrationStatus.rejected:
         raise Conflict(_("This registration was declined and cannot be cancelled."))
@@ -337,7 +332,6 @@ def cancel_registration(reg: Registration, actor: User | None = None) -> Registr
                  {"status": {"from": before, "to": "cancelled"}})
     _notify(reg, "cancelled")
     _promote_and_notify(event, actor)
-    db.session.commit()
     return reg
 
 
@@ -355,7 +349,6 @@ def approve(reg: Registration, actor: User | None) -> Registration:
     audit.record(actor, "registration.approve", "registration", reg.id,
                  {"status": {"from": "pending", "to": reg.status}})
     _notify(reg, "confirmation" if reg in promoted else "waitlisted")
-    db.session.commit()
     return reg
 
 
@@ -375,7 +368,6 @@ def reject(reg: Registration, reason: str | None, actor: User | None) -> Registr
                  {"status": {"from": before, "to": "rejected"}, "reason": reason})
     _notify(reg, "rejected")
     _promote_and_notify(event, actor)
-    db.session.commit()
     return reg
 
 
@@ -419,23 +411,23 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
         _promote_and_notify(event, actor)
     if reg.status is RegistrationStatus.confirmed:
         _notify(reg, "updated")
-    db.session.commit()
     return reg
 
 
 def open_invitation(token: str) -> Invitation:
-    """The invitee opened the personal link: pending/sent → opened (once)."""
+    """The invitee opened the personal link: pending/sent → opened (once). The page reads, then
+    writes only the first time (its unit of work is declared reads-then-writes)."""
     invitation = invitation_by_token(token)
     if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
-        begin_write()
+        start_writing()
         invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
-        if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
-            before = invitation.status
-            invitation.status = InvitationStatus.opened
-            invitation.opened_at = utcnow()
-            audit.record(None, "invitation.open", "invitation", invitation.id,
-                         {"status": {"from": before, "to": "opened"}})
-        db.session.commit()
+    if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
+        before = invitation.status
+        invitation.status = InvitationStatus.opened
+        invitation.opened_at = utcnow()
+        audit.record(None, "invitation.open", "invitation", invitation.id,
+                     {"status": {"from": before, "to": "opened"}})
+        db.session.flush()
     return invitation
 
 
@@ -452,7 +444,6 @@ def decline_invitation(token: str) -> Invitation:
         invitation.declined_at = utcnow()
         audit.record(None, "invitation.decline", "invitation", invitation.id,
                      {"status": {"from": before, "to": "declined"}})
-    db.session.commit()
     return invitation
 
 

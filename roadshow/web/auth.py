@@ -11,6 +11,7 @@ from ..extensions import db, limiter
 from ..forms.auth import LoginForm
 from ..services import users as user_service
 from ..services.errors import AuthenticationFailed
+from ..uow import reads
 
 bp = Blueprint("auth", __name__)
 
@@ -24,6 +25,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads  # signing in writes no row (the session is a cookie)
 @limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -38,7 +40,6 @@ def login():
             # A fresh session at login: nothing set before it (session fixation) carries over.
             session.clear()
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name or user.email), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

@@ -22,6 +22,7 @@ from ..permissions import P, require
 from ..ratelimits import token_guess_limit
 from ..services import checkin as service
 from ..services import qr, tickets
+from ..uow import reads_then_writes
 
 bp = Blueprint("checkin", __name__)
 
@@ -136,6 +137,7 @@ def _counts_dict(event: Event) -> dict:
 
 
 @bp.post("/door/<int:event_id>/scan")
+@reads_then_writes  # the scan takes the write lock only for its deciding insert (services/checkin.py)
 @require(P.check_in)
 def door_scan(event_id: int):
     event = _event_or_404(event_id)

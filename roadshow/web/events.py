@@ -13,6 +13,7 @@ from ..permissions import P, can, current_actor, require
 from ..services import calendar
 from ..services import events as event_service
 from ..services.errors import Conflict, Invalid
+from ..uow import atomic
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -56,12 +57,11 @@ def new():
         fields = form.event_fields()
         fields["status"] = EventStatus.published if form.publish.data else EventStatus.draft
         try:
-            event = event_service.create_event(current_actor(), **fields)
+            with atomic():
+                event = event_service.create_event(current_actor(), **fields)
         except Invalid as exc:
-            db.session.rollback()
             _put_errors_on(form, exc)
         else:
-            db.session.commit()
             flash(_("The event has been published.") if event.status is EventStatus.published
                   else _("The event has been saved as a draft."), "success")
             return redirect(url_for("events.detail", event_id=event.id))
@@ -82,16 +82,14 @@ def edit(event_id: int):
         if form.publish.data and event.status is EventStatus.draft:
             fields["status"] = EventStatus.published
         try:
-            event = event_service.update_event(event, current_actor(), **fields)
+            with atomic():
+                event = event_service.update_event(event, current_actor(), **fields)
         except Invalid as exc:
-            db.session.rollback()
             _put_errors_on(form, exc)
         except Conflict as exc:
-            db.session.rollback()
             flash(exc.detail, "error")
             return redirect(url_for("events.detail", event_id=event_id))
         else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/form.html", form=form, event=event)
@@ -133,12 +131,11 @@ def publish(event_id: int):
     event = event_service.get_event(event_id)
     if ConfirmForm().validate_on_submit():
         try:
-            event_service.publish_event(event, current_actor())
+            with atomic():
+                event_service.publish_event(event, current_actor())
         except Conflict as exc:
-            db.session.rollback()
             flash(exc.detail, "error")
         else:
-            db.session.commit()
             flash(_("The event has been published."), "success")
     return redirect(url_for("events.detail", event_id=event_id))
 
@@ -154,7 +151,6 @@ def cancel(event_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         event = event_service.cancel_event(event, current_actor())
-        db.session.commit()
         flash(_("The event has been cancelled; everyone who registered is being told by email."), "success")
         return redirect(url_for("events.detail", event_id=event_id))
     recipients = len(event_service.cancellation_recipients(event))

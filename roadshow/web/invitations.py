@@ -19,6 +19,7 @@ from ..permissions import P, require
 from ..services import imports
 from ..services import invitations as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
+from ..uow import atomic
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
 
@@ -54,18 +55,16 @@ def index(event_id: int):
     form = InvitationForm()
     if form.validate_on_submit():
         try:
-            service.create_invitation(
-                event, organisation={"name": form.organisation.data, "kind": form.kind.data,
-                                     "credit_code": form.credit_code.data or None},
-                contact_name=form.contact_name.data, email=form.email.data, phone=form.phone.data,
-                seats=form.seats.data, actor=current_user)
-            db.session.commit()
+            with atomic():
+                service.create_invitation(
+                    event, organisation={"name": form.organisation.data, "kind": form.kind.data,
+                                         "credit_code": form.credit_code.data or None},
+                    contact_name=form.contact_name.data, email=form.email.data, phone=form.phone.data,
+                    seats=form.seats.data, actor=current_user)
         except Invalid as exc:
-            db.session.rollback()
             for key, messages in exc.errors.items():
                 getattr(form, FIELD_FOR.get(key, "organisation")).errors.extend(messages)
         except Conflict as exc:
-            db.session.rollback()
             form.contact_name.errors.append(exc.detail)
         else:
             flash(_("%(name)s is invited.", name=form.contact_name.data.strip()), "success")
@@ -99,10 +98,9 @@ def send(event_id: int):
             flash(_("Select the invitations to send first."), "warning")
             return redirect(url_for(".index", event_id=event.id))
     try:
-        result = service.send_invitations(event, ids, actor=current_user)
-        db.session.commit()
+        with atomic():
+            result = service.send_invitations(event, ids, actor=current_user)
     except Invalid as exc:
-        db.session.rollback()
         flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
         return redirect(url_for(".index", event_id=event.id))
     if result.sent:
@@ -202,7 +200,6 @@ def import_file(event_id: int):
         try:
             result = imports.import_invitations(event, (Path(original).stem + path.suffix, path.read_bytes()),
                                                 actor=current_user)
-            db.session.commit()
         finally:
             path.unlink(missing_ok=True)
         flash(_("%(n)s invitations imported.", n=result["created"]), "success")
@@ -215,11 +212,11 @@ def import_file(event_id: int):
         _clean_old_uploads()
         path = None
         try:
-            upload_id, filename = _keep(form.file.data)
-            path = _upload_path(upload_id)
-            preview = imports.preview(event, (filename, path.read_bytes()), actor=current_user)
+            with atomic():
+                upload_id, filename = _keep(form.file.data)
+                path = _upload_path(upload_id)
+                preview = imports.preview(event, (filename, path.read_bytes()), actor=current_user)
         except DomainError as exc:
-            db.session.rollback()
             if path is not None:
                 path.unlink(missing_ok=True)
             errors = getattr(exc, "errors", None) or {"file": [exc.detail]}

@@ -11,6 +11,7 @@ from ..forms.organisations import OrganisationEditForm, OrganisationForm
 from ..permissions import P, require
 from ..services import organisations as service
 from ..services.errors import Conflict, Invalid
+from ..uow import atomic
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -72,13 +73,11 @@ def new():
     existing_id = None
     if form.validate_on_submit():
         try:
-            org = service.create_organisation(form.organisation_data(), actor=_actor())
-            db.session.commit()
+            with atomic():
+                org = service.create_organisation(form.organisation_data(), actor=_actor())
         except Invalid as exc:
-            db.session.rollback()
             general = _put_errors(form, exc.errors)
         except Conflict as exc:
-            db.session.rollback()
             form.credit_code.errors = list(form.credit_code.errors) + [exc.detail]
             existing_id = exc.extra.get("existing_id")
         else:
@@ -103,13 +102,11 @@ def edit(org_id: int):
         rows = form.contact_rows()
         data = dict(form.organisation_data(), contacts=[row for _, row in rows])
         try:
-            service.update_organisation(org, data, actor=_actor())
-            db.session.commit()
+            with atomic():
+                service.update_organisation(org, data, actor=_actor())
         except Invalid as exc:
-            db.session.rollback()
             general = _put_errors(form, exc.errors, rows)
         except Conflict as exc:
-            db.session.rollback()
             form.credit_code.errors = list(form.credit_code.errors) + [exc.detail]
             existing_id = exc.extra.get("existing_id")
         else:

@@ -12,6 +12,7 @@ from ..models.types import utcnow
 from ..permissions import P, current_actor, require
 from ..services import pipeline, reports
 from ..services.errors import Invalid
+from ..uow import atomic
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
 
@@ -120,12 +121,11 @@ def new_project():
     _fill_project_choices(form)
     if form.validate_on_submit():
         try:
-            item = pipeline.create_project(_project_fields(form), actor=current_actor())
+            with atomic():
+                item = pipeline.create_project(_project_fields(form), actor=current_actor())
         except Invalid as exc:
-            db.session.rollback()
             _put_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The project was added to the pipeline."), "success")
             return redirect(url_for("pipeline.project", project_id=item.id))
     return render_template("pipeline/project_form.html", form=form, project=None, event=None)
@@ -143,12 +143,11 @@ def edit_project(project_id: int):
         form.industry.data = item.industry or ""
     if form.validate_on_submit():
         try:
-            pipeline.update_project(item, _project_fields(form), actor=current_actor())
+            with atomic():
+                pipeline.update_project(item, _project_fields(form), actor=current_actor())
         except Invalid as exc:
-            db.session.rollback()
             _put_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The project was saved."), "success")
             return redirect(url_for("pipeline.project", project_id=item.id))
     return render_template("pipeline/project_form.html", form=form, project=item, event=event)
@@ -164,14 +163,13 @@ def move(project_id: int):
         form.date.data = pipeline.today()
     if form.validate_on_submit():
         try:
-            at = pipeline.moment_for_date(form.date.data, item)
-            pipeline.update_project(item, {}, actor=current_actor(), stage=form.stage.data,
-                                    stage_note=form.note.data, stage_changed_at=at)
+            with atomic():
+                at = pipeline.moment_for_date(form.date.data, item)
+                pipeline.update_project(item, {}, actor=current_actor(), stage=form.stage.data,
+                                        stage_note=form.note.data, stage_changed_at=at)
         except Invalid as exc:
-            db.session.rollback()
             _put_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("%(project)s is now at stage: %(stage)s.", project=item.name,
                     stage=pipeline_stage_label(item.stage)), "success")
             return redirect(_safe_next(url_for("pipeline.project", project_id=item.id)))
@@ -222,14 +220,13 @@ def bulk_leads(event_id: int):
     form = _bulk_form(event, candidates)
     if form.validate_on_submit():
         try:
-            created = pipeline.capture_checked_in_leads(
-                event, form.organisation_ids.data or [], actor=current_actor(), industry=form.industry.data or None,
-                next_follow_up=form.next_follow_up.data)
+            with atomic():
+                created = pipeline.capture_checked_in_leads(
+                    event, form.organisation_ids.data or [], actor=current_actor(), industry=form.industry.data or None,
+                    next_follow_up=form.next_follow_up.data)
         except Invalid as exc:
-            db.session.rollback()
             _put_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("%(n)d leads were added to the pipeline.", n=len(created)), "success")
             return redirect(url_for("pipeline.event_leads", event_id=event.id))
     projects = pipeline.list_projects(pipeline.Filters(event_id=event.id), per_page=200)[0]
@@ -258,12 +255,11 @@ def capture_lead(event_id: int):
     if form.validate_on_submit():
         fields = _project_fields(form)
         try:
-            item = pipeline.capture_lead(event, actor=current_actor(), **fields)
+            with atomic():
+                item = pipeline.capture_lead(event, actor=current_actor(), **fields)
         except Invalid as exc:
-            db.session.rollback()
             _put_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The lead was added to the pipeline."), "success")
             return redirect(url_for("pipeline.project", project_id=item.id))
     return render_template("pipeline/project_form.html", form=form, project=None, event=event)

@@ -11,6 +11,7 @@ from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, a
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
 from ..services import registration as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
+from ..uow import atomic, reads_then_writes
 
 bp = Blueprint("public", __name__)
 
@@ -40,19 +41,19 @@ def _submit(form: RegistrationForm, **target):
     if not form.validate_on_submit():
         return None, []
     try:
-        reg = service.register(organisation=form.organisation_data(), attendees=form.attendee_rows(),
-                               consent=bool(form.consent.data), client_ip=request.remote_addr, **target)
+        with atomic():
+            reg = service.register(organisation=form.organisation_data(), attendees=form.attendee_rows(),
+                                   consent=bool(form.consent.data), client_ip=request.remote_addr, **target)
     except Invalid as exc:
-        db.session.rollback()
         return None, apply_errors(form, exc.errors)
     except Conflict as exc:
-        db.session.rollback()
         return None, [exc.detail]
     flash(_("Thank you, your registration has been received."), "success")
     return redirect(url_for("public.manage", token=reg.manage_token)), []
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
+@reads_then_writes  # opening the link writes only the first time; registering writes from its lock on
 @token_guess_limit
 @limiter.limit(_public_limit, methods=["POST"])
 def invitation(token: str):
@@ -139,14 +140,13 @@ def update_attendees(token: str):
     form = AttendeesForm()
     if form.validate_on_submit():
         try:
-            service.update_attendees(reg, form.attendee_rows())
+            with atomic():
+                service.update_attendees(reg, form.attendee_rows())
         except Invalid as exc:
-            db.session.rollback()
             reg = service.by_manage_token(token)
             return render_template("public/manage.html",
                                    **_manage_context(reg, form, apply_errors(form, exc.errors))), 422
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.detail, "danger")
             return redirect(url_for("public.manage", token=token))
         flash(_("The attendees have been saved."), "success")

@@ -13,6 +13,7 @@ from ..models import CheckIn, CheckInStatus, Event, Organisation, OrgKind, Regis
 from ..permissions import P, current_actor, require
 from ..services import registration as service
 from ..services.errors import DomainError, NotFound
+from ..uow import atomic
 
 bp = Blueprint("registrations", __name__, url_prefix="/events/<int:event_id>/registrations")
 
@@ -96,9 +97,9 @@ def approve(event_id: int, registration_id: int):
     reg = _registration(event, registration_id)
     if ConfirmForm(prefix="approve").validate_on_submit():
         try:
-            reg = service.approve(reg, current_actor())
+            with atomic():
+                reg = service.approve(reg, current_actor())
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.detail, "danger")
         else:
             flash(_("Approved: %(status)s.", status=labels.REGISTRATION_STATUS[reg.status]), "success")
@@ -113,9 +114,9 @@ def reject(event_id: int, registration_id: int):
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():
         try:
-            service.reject(reg, form.reason.data, current_actor())
+            with atomic():
+                service.reject(reg, form.reason.data, current_actor())
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.detail, "danger")
         else:
             flash(_("The registration has been declined and the registrant told by email."), "success")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
 from roadshow.services import checkin
+from roadshow.uow import unit_of_work
 from tests import factories as f
 from tests.checkin.imaging import png_to_y4m
 from tests.conftest import CHROMIUM_ARGS, PASSWORD, PHONE, TEST_TMP
@@ -191,7 +192,7 @@ def test_live_view_refreshes_itself(app, live_server, phone, make_user, guests):
     page.wait_for_url(f"{live_server}/")
     page.goto(f"{live_server}/events/{guests['event_id']}/checkins")
     assert page.text_content("#live-checked") == "0"
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         checkin.check_in(guests["event_id"], guests["codes"][1], "西门")
     expect(page.locator("#live-checked")).to_have_text("1", timeout=15_000)
     assert "王经理" in page.text_content("#recent")

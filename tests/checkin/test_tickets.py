@@ -121,6 +121,7 @@ def test_live_view_counts_by_kind(app, make_user, reg):
         event = db.session.get(Event, event_id)
         f.registration(event, attendees=1, org=f.organisation("徽商银行股份有限公司淮南分行", kind=OrgKind.bank))
         checkin.check_in(event.id, reg.attendees[0].ticket_code, "东门")
+        db.session.commit()  # the test is its own unit of work here
     client = login(app, make_user("organiser"))
     html = client.get(f"/events/{event_id}/checkins").get_data(as_text=True)
     assert re.search(r'id="live-checked">1<', html) and re.search(r'id="live-registered">3<', html)
