@@ -7,7 +7,7 @@ from flask import current_app, g
 from pydantic import BaseModel, Field
 from spectree import Response
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services import users as user_service
 from ..uow import reads_then_writes
 from . import bp, public, spec

@@ -9,12 +9,11 @@ from flask import g, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response
 
-from ..extensions import db
-from ..models import CheckIn, Event
+from ..models import CheckIn
 from ..models.types import utcnow
 from ..permissions import P, require
+from ..services.events import get_event
 from ..services import checkin as service
-from ..services.errors import NotFound
 from ..uow import reads_then_writes
 from . import bp, spec
 from .schemas import Problem
@@ -36,7 +35,7 @@ class BatchScanIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    scans: list[BatchScanIn] = Field(max_length=2000)
+    scans: list[BatchScanIn] = Field(max_length=service.BATCH_MAX)
 
 
 class AttendeeOut(BaseModel):
@@ -153,9 +152,7 @@ def delete_checkin(checkin_id: int):
 def list_checkins(event_id: int, query: CheckinQuery):
     """The event's check-ins created, undone or replaced at or after `since`, oldest first."""
     now = utcnow()
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
+    event = get_event(event_id)
     rows, total = service.list_checkins(event, query.since, offset=(query.page - 1) * query.per_page,
                                         limit=query.per_page)
     return CheckinPage(items=[CheckinOut.of(c) for c in rows], total=total, page=query.page,

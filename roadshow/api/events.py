@@ -7,7 +7,6 @@ from flask import g
 from pydantic import AwareDatetime, BaseModel, Field
 from spectree import Response
 
-from ..extensions import db
 from ..models import Event
 from ..permissions import P, require
 from ..services import calendar

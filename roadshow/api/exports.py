@@ -1,14 +1,15 @@
 """API v1: spreadsheet exports (organiser and admin only)."""
 from __future__ import annotations
 
-from ..permissions import P, require
 from flask import request
 
-from ..web.exports import attendees_response, project_filters, projects_response
+from .. import downloads
+from ..downloads import CSV, XLSX
+from ..permissions import P, require
+from ..services import pipeline
 from . import bp, file_operation
 
 PROJECT_FILTERS = ("stage", "industry", "event_id", "team", "q", "overdue")
-CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/events/<int:event_id>/attendees.csv")
@@ -16,7 +17,7 @@ CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadshe
 @file_operation("/events/{event_id}/attendees.csv", summary="Attendees of an event as CSV (UTF-8 with BOM)",
                 media_type=CSV, tags=["exports"], path_params=("event_id",))
 def export_attendees_csv(event_id: int):
-    return attendees_response(event_id, "csv")
+    return downloads.attendees(event_id, "csv")
 
 
 @bp.get("/events/<int:event_id>/attendees.xlsx")
@@ -24,7 +25,7 @@ def export_attendees_csv(event_id: int):
 @file_operation("/events/{event_id}/attendees.xlsx", summary="Attendees of an event as XLSX", media_type=XLSX,
                 tags=["exports"], path_params=("event_id",))
 def export_attendees_xlsx(event_id: int):
-    return attendees_response(event_id, "xlsx")
+    return downloads.attendees(event_id, "xlsx")
 
 
 @bp.get("/projects.csv")
@@ -32,7 +33,7 @@ def export_attendees_xlsx(event_id: int):
 @file_operation("/projects.csv", summary="Projects with their stage dates as CSV (the pipeline's filters apply)",
                 media_type=CSV, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_csv():
-    return projects_response("csv", project_filters(request.args))
+    return downloads.projects("csv", pipeline.parse_filters(request.args))
 
 
 @bp.get("/projects.xlsx")
@@ -40,4 +41,4 @@ def export_projects_csv():
 @file_operation("/projects.xlsx", summary="Projects with their stage dates as XLSX (the pipeline's filters apply)",
                 media_type=XLSX, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_xlsx():
-    return projects_response("xlsx", project_filters(request.args))
+    return downloads.projects("xlsx", pipeline.parse_filters(request.args))

@@ -8,12 +8,11 @@ from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from spectree import Response
 
-from ..extensions import db
-from ..models import Event, Invitation, OutboxMessage
+from ..models import Invitation, OutboxMessage
 from ..permissions import P, require
+from ..services.events import get_event
 from ..services import imports
 from ..services import invitations as service
-from ..services.errors import NotFound
 from . import MULTIPART_ENDPOINTS, RequestInvalid, bp, spec
 from .schemas import Page, PageQuery, Problem
 
@@ -158,20 +157,13 @@ class SendOut(BaseModel):
 ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem)
 
 
-def _event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
-
-
 @bp.post("/events/<int:event_id>/invitations")
 @require(P.manage_events)
 @spec.validate(resp=Response(HTTP_201=InvitationOut, HTTP_409=Problem, HTTP_410=Problem, **ERRORS),
                tags=["invitations"])
 def create_invitation(event_id: int, json: InvitationIn):
     """Invite one contact of an organisation (given by id, or matched/created from `organisation`)."""
-    event = _event(event_id)
+    event = get_event(event_id)
     invitation = service.create_invitation(
         event, organisation_id=json.organisation_id,
         organisation=json.organisation.model_dump(exclude_none=True) if json.organisation else None,
@@ -185,7 +177,7 @@ def create_invitation(event_id: int, json: InvitationIn):
 @spec.validate(resp=Response(HTTP_200=Page[InvitationOut], **ERRORS), tags=["invitations"])
 def list_invitations(event_id: int, query: InvitationQuery):
     """The event's invitations with their status and the delivery state of their mail."""
-    event = _event(event_id)
+    event = get_event(event_id)
     items, total = service.list_invitations(event, query.status, page=query.page, per_page=query.per_page)
     delivery = service.deliveries([i.id for i in items])
     return Page[InvitationOut](items=[InvitationOut.of(i, delivery.get(i.id)) for i in items], total=total,
@@ -199,7 +191,7 @@ def list_invitations(event_id: int, query: InvitationQuery):
 def import_invitations(event_id: int, form: ImportForm, query: ImportQuery):
     """Import invitations from a .csv or .xlsx file (multipart field `file`). Good rows are kept;
     each bad row is reported with its row number (the header is row 1). `?dry_run=true` only previews."""
-    event = _event(event_id)
+    event = get_event(event_id)
     upload = request.files.get("file")
     if upload is None:
         raise RequestInvalid({"file": ["Field required"]})
@@ -218,6 +210,6 @@ MULTIPART_ENDPOINTS.add("api.import_invitations")
 @spec.validate(resp=Response(HTTP_200=SendOut, HTTP_410=Problem, **ERRORS), tags=["invitations"])
 def send_invitations(event_id: int, json: SendIn):
     """Mail the invitations (personal link, the event as .ics): the given ids, or all pending ones."""
-    event = _event(event_id)
+    event = get_event(event_id)
     result = service.send_invitations(event, json.ids, actor=g.api_user)
     return SendOut(sent=len(result.sent), skipped=[Skipped(id=i, reason=r) for i, r in result.skipped])

@@ -8,7 +8,6 @@ from flask import g
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
-from ..extensions import db
 from ..models import Organisation
 from ..permissions import P, can, require
 from ..services import organisations as service

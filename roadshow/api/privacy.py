@@ -7,20 +7,19 @@ from typing import Any
 from flask import g
 from pydantic import BaseModel, Field
 from spectree import Response
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import AuditEntry
 from ..permissions import P, require
-from ..services import privacy
+from ..services import audit, privacy
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
 
 
 class AuditQuery(PageQuery):
-    entity_type: str | None = Field(None, max_length=50)
+    actor: str | None = Field(None, max_length=audit.FILTER_MAX, description="a part of who did it")
+    action: str | None = Field(None, max_length=audit.FILTER_MAX,
+                               description='an action or its beginning ("registration." for all of them)')
+    entity_type: str | None = Field(None, max_length=audit.FILTER_MAX)
     entity_id: int | None = Field(None, ge=0, le=2**31 - 1)
-    action: str | None = Field(None, max_length=50)
 
 
 class AuditOut(BaseModel):
@@ -44,14 +43,9 @@ class ErasedOut(BaseModel):
 @spec.validate(resp=Response(HTTP_200=Page[AuditOut], HTTP_401=Problem, HTTP_403=Problem), tags=["audit"])
 def list_audit(query: AuditQuery):
     """The audit log, newest first (who, what, when, before and after)."""
-    stmt = select(AuditEntry)
-    for column, value in ((AuditEntry.entity_type, query.entity_type), (AuditEntry.entity_id, query.entity_id),
-                          (AuditEntry.action, query.action)):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(AuditEntry.id.desc()).offset((query.page - 1) * query.per_page)
-                              .limit(query.per_page))
+    rows, total = audit.entries(audit.AuditFilters(actor=query.actor, action=query.action,
+                                                   entity_type=query.entity_type, entity_id=query.entity_id),
+                                query.page, query.per_page)
     return Page[AuditOut](items=[AuditOut(id=e.id, at=e.at, actor=e.actor, action=e.action,
                                           entity_type=e.entity_type, entity_id=e.entity_id, changes=e.changes)
                                  for e in rows], total=total, page=query.page, per_page=query.per_page)

@@ -5,14 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from flask import Response as FlaskResponse
-from flask import g
+from flask import g, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 from spectree import Response
 
 from ..extensions import db
 from ..models import Event, Project, StageChange
 from ..permissions import P, require
+from ..services.events import get_event
 from ..services import pipeline
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
@@ -162,10 +162,10 @@ class History(BaseModel):
 
 class ProjectQuery(PageQuery):
     stage: StageName | None = None
-    industry: str | None = Field(None, max_length=50)
-    event_id: int | None = None
-    team: str | None = Field(None, max_length=50)
-    q: str | None = Field(None, max_length=200)
+    industry: str | None = Field(None, max_length=pipeline.FILTER_TEXT_MAX)
+    event_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    team: str | None = Field(None, max_length=pipeline.FILTER_TEXT_MAX)
+    q: str | None = Field(None, max_length=pipeline.SEARCH_MAX)
     overdue: bool = False
 
 
@@ -177,7 +177,7 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 @spec.validate(resp=Response(HTTP_201=ProjectOut, HTTP_404=Problem, **ERRORS), tags=["projects"])
 def capture_lead(event_id: int, json: LeadIn):
     """Capture a lead met at an event: a project in stage `lead` with the event as its source."""
-    event = pipeline.get_event(event_id)
+    event = get_event(event_id)
     project = pipeline.capture_lead(event, actor=g.api_user, **json.model_dump())
     return ProjectOut.of(project), 201
 
@@ -188,8 +188,7 @@ def capture_lead(event_id: int, json: LeadIn):
 def list_projects(query: ProjectQuery):
     """Projects, filtered by stage, industry, source event, team, search text (name or organisation)
     and overdue follow-ups; most recently changed first."""
-    filters = pipeline.Filters(stage=pipeline.Stage(query.stage) if query.stage else None, industry=query.industry,
-                               event_id=query.event_id, team=query.team, q=query.q, overdue=query.overdue)
+    filters = pipeline.parse_filters(request.args)  # the board's and the exports' parser; `query` documents it
     rows, total = pipeline.list_projects(filters, query.page, query.per_page)
     return Page[ProjectOut](items=[ProjectOut.of(p) for p in rows], total=total, page=query.page,
                             per_page=query.per_page)

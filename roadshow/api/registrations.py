@@ -7,15 +7,13 @@ from typing import Literal
 from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from ..ratelimits import token_guess_limit
-from ..extensions import db, limiter
-from ..models import Attendee, Event, Organisation, OrgKind, Registration, RegistrationStatus
+from ..extensions import limiter
+from ..models import OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
 from ..services import registration as service
-from ..services.errors import NotFound
+from ..services.events import get_event
 from . import bp, public, spec
 from .schemas import Page, PageQuery, Problem
 
@@ -130,13 +128,12 @@ def public_view(reg: Registration) -> dict:
             "manage_url": service.manage_url(reg), "organisation": _org(reg), "attendees": attendees}
 
 
-def organiser_view(reg: Registration, attendees=None) -> dict:
-    """`attendees`: rows with the AttendeeOut columns, when the caller loaded them (a page does)."""
+def organiser_view(reg: Registration) -> dict:
     return RegistrationOut(
         id=reg.id, event_id=reg.event_id, invitation_id=reg.invitation_id, status=reg.status.value,
         seats=reg.seats, organisation=OrganisationRef(**_org(reg)),
         attendees=[AttendeeOut(id=a.id, name=a.name, phone=a.phone, email=a.email, title=a.title,
-                               ticket_code=a.ticket_code) for a in (reg.attendees if attendees is None else attendees)],
+                               ticket_code=a.ticket_code) for a in reg.attendees],
         created_at=reg.created_at, confirmed_at=reg.confirmed_at, cancelled_at=reg.cancelled_at,
         decided_at=reg.decided_at, decision_reason=reg.decision_reason, consent_at=reg.consent_at,
         consent_version=reg.consent_version)
@@ -199,35 +196,11 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem)
 @spec.validate(resp=Response(HTTP_200=Page[RegistrationOut], **ERRORS), tags=["registrations"])
 def list_registrations(event_id: int, query: ListQuery):
     """An event's registrations with their attendees (organisers and admins: contains phone numbers)."""
-    if db.session.get(Event, event_id) is None:
-        raise NotFound()
-    stmt = select(Registration).where(Registration.event_id == event_id)
-    if query.status:
-        stmt = stmt.where(Registration.status == RegistrationStatus(query.status))
-    if query.kind:
-        stmt = stmt.join(Organisation, Organisation.id == Registration.organisation_id) \
-            .where(Organisation.kind == OrgKind(query.kind))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    # One query for the page with its organisations, one for all their attendees, as plain rows:
-    # a page of 50 parties can hold 500 people, and ORM objects for them cost more than the query.
-    rows = db.session.scalars(stmt.options(joinedload(Registration.organisation, innerjoin=True))
-                              .order_by(Registration.id).offset((query.page - 1) * query.per_page)
-                              .limit(query.per_page)).all()
-    people: dict[int, list] = {r.id: [] for r in rows}
-    for a in db.session.execute(
-            select(Attendee.registration_id, Attendee.id, Attendee.name, Attendee.phone, Attendee.email,
-                   Attendee.title, Attendee.ticket_code)
-            .where(Attendee.registration_id.in_(list(people))).order_by(Attendee.registration_id, Attendee.position)):
-        people[a.registration_id].append(a)
-    return Page[RegistrationOut](items=[organiser_view(r, people[r.id]) for r in rows], total=total,
+    rows, total = service.list_registrations(
+        get_event(event_id), status=RegistrationStatus(query.status) if query.status else None,
+        kind=OrgKind(query.kind) if query.kind else None, page=query.page, per_page=query.per_page)
+    return Page[RegistrationOut](items=[organiser_view(r) for r in rows], total=total,
                                  page=query.page, per_page=query.per_page)
-
-
-def _registration(registration_id: int) -> Registration:
-    reg = db.session.get(Registration, registration_id)
-    if reg is None:
-        raise NotFound()
-    return reg
 
 
 @bp.post("/registrations/<int:registration_id>/approve")
@@ -235,7 +208,7 @@ def _registration(registration_id: int) -> Registration:
 @spec.validate(resp=Response(HTTP_200=RegistrationOut, HTTP_409=Problem, **ERRORS), tags=["registrations"])
 def approve_registration(registration_id: int):
     """Approve a pending registration: confirmed if it fits whole now, otherwise waitlisted. 409 unless pending."""
-    return organiser_view(service.approve(_registration(registration_id), current_actor()))
+    return organiser_view(service.approve(service.get_registration(registration_id), current_actor()))
 
 
 @bp.post("/registrations/<int:registration_id>/reject")
@@ -243,4 +216,4 @@ def approve_registration(registration_id: int):
 @spec.validate(resp=Response(HTTP_200=RegistrationOut, HTTP_409=Problem, **ERRORS), tags=["registrations"])
 def reject_registration(registration_id: int, json: RejectIn):
     """Decline an active registration with a reason (mailed to the registrant); freed seats are promoted."""
-    return organiser_view(service.reject(_registration(registration_id), json.reason, current_actor()))
+    return organiser_view(service.reject(service.get_registration(registration_id), json.reason, current_actor()))

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from spectree import Response
 
 from ..permissions import P, require
-from ..services import pipeline, reports
+from ..services.events import get_event
+from ..services import reports
 from . import bp, spec
 from .schemas import Problem
 
@@ -102,4 +103,4 @@ def pipeline_report(query: ReportQuery):
 @spec.validate(resp=Response(HTTP_200=EventReport, HTTP_404=Problem, **ERRORS), tags=["reports"])
 def event_report(event_id: int):
     """An event's funnel: invited → registered → checked in → leads → signed, with amounts, by kind."""
-    return EventReport.model_validate(reports.event_report(pipeline.get_event(event_id)))
+    return EventReport.model_validate(reports.event_report(get_event(event_id)))

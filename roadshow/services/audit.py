@@ -1,10 +1,13 @@
 """One function records every change: who, what, when, before and after."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditEntry, User
@@ -59,3 +62,36 @@ def diff(obj: Any, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
             changed[name] = {"from": old, "to": new}
             setattr(obj, name, new)
     return changed
+
+
+FILTER_MAX = 50  # the longest filter text the log is searched with
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the log is narrowed to, the same on the console page and in the API."""
+
+    actor: str | None = None  # a part of who did it (an e-mail, or "system")
+    action: str | None = None  # an action or its beginning: "registration." finds every registration change
+    entity_type: str | None = None
+    entity_id: int | None = None
+
+
+def entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> tuple[list[AuditEntry], int]:
+    """One page of the log, newest first, and how many entries match."""
+    stmt = select(AuditEntry)
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor.contains(filters.actor, autoescape=True))
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == filters.entity_type)
+    if filters.entity_id is not None:
+        stmt = stmt.where(AuditEntry.entity_id == filters.entity_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def entity_types() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)))

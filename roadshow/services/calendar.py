@@ -318,13 +318,9 @@ def feed_ics(industry: str | None = None) -> bytes:
     return cal.to_ical()
 
 
-def registration_by_token(token: str) -> Registration | None:
-    if not token or len(token) > 64:
-        return None
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
-    if registration is None or registration.event.status not in VISIBLE_STATUSES:
-        return None
-    return registration
+def is_visible(event: Event) -> bool:
+    """Whether calendars may show the event (published, or cancelled so they can drop it)."""
+    return event.status in VISIBLE_STATUSES
 
 
 def registrant_note(registration: Registration) -> str:

@@ -42,6 +42,7 @@ from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, Org
 from ..models.types import UTCDateTime, utcnow
 from . import audit, tickets
 from .errors import Conflict, NotFound
+from .events import get_event
 from .locks import start_writing
 
 OK = "ok"
@@ -52,6 +53,7 @@ NOT_CONFIRMED = "not_confirmed"
 
 STATUS = {OK: 201, ALREADY: 409, UNKNOWN: 404, WRONG_EVENT: 422, NOT_CONFIRMED: 409}
 DEVICE_MAX = 100
+BATCH_MAX = 2000  # offline scans a door may sync at once
 
 
 @dataclass
@@ -118,19 +120,12 @@ def _scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     return scanned_at
 
 
-def _event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
-
-
 def _classify(event_id: int, code: object) -> ScanResult | Attendee:
     """The attendee a code checks in at this event, or the ScanResult refusing it; raises NotFound
     for an unknown event. One query when the ticket is for this event (its event then exists)."""
     attendee = tickets.find_attendee(code, with_organisation=True)
     if attendee is None or attendee.erased_at is not None or attendee.registration.event_id != event_id:
-        _event(event_id)
+        get_event(event_id)
     if attendee is None or attendee.erased_at is not None:
         return ScanResult(UNKNOWN)
     registration = attendee.registration
@@ -234,7 +229,7 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
     check-in (same attendee, time and device) is answered `ok` again, so a batch re-sent after a
     lost response changes nothing and answers the same."""
     scans = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
-    _event(event_id)
+    get_event(event_id)
     now = utcnow()
     results: list[ScanResult | None] = [None] * len(scans)
     by_attendee: dict[int, list[int]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -355,13 +355,6 @@ def get_project(project_id: int) -> Project:
     return project
 
 
-def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
-
-
 # --- finding -----------------------------------------------------------------------------------
 
 @dataclass
@@ -372,6 +365,40 @@ class Filters:
     team: str | None = None
     q: str | None = None
     overdue: bool = False
+
+
+FILTER_TEXT_MAX = 50  # industry and team names
+SEARCH_MAX = 200
+_YES, _NO = frozenset({"1", "true", "on", "yes"}), frozenset({"", "0", "false", "off", "no"})
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """The pipeline's filters from a query string (?stage=&industry=&event_id=&team=&q=&overdue=): the
+    board's, the exports' and the API's. A malformed value is refused (Invalid, 422) with the field named,
+    never silently dropped: a filtered list must not show more than was asked for."""
+    errors: dict[str, list[str]] = {}
+    stage = args.get("stage") or None
+    if stage is not None and stage not in Stage.__members__:
+        errors["stage"] = [_("Unknown stage: %(value)s", value=stage[:50])]
+    event_id: int | None = None
+    if raw_event := args.get("event_id"):
+        try:
+            event_id = int(raw_event)
+        except ValueError:
+            event_id = -1
+        if not 0 < event_id < 2**31:
+            errors["event_id"] = [_("Not a valid event number.")]
+    for name, limit in (("industry", FILTER_TEXT_MAX), ("team", FILTER_TEXT_MAX), ("q", SEARCH_MAX)):
+        if len(args.get(name) or "") > limit:
+            errors[name] = [_("At most %(n)d characters.", n=limit)]
+    overdue = (args.get("overdue") or "").lower()
+    if overdue not in _YES | _NO:
+        errors["overdue"] = [_("Answer yes or no.")]
+    if errors:
+        raise Invalid(errors, "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
+    return Filters(stage=Stage(stage) if stage else None, industry=args.get("industry") or None,
+                   event_id=event_id, team=args.get("team") or None, q=(args.get("q") or "").strip() or None,
+                   overdue=overdue in _YES)
 
 
 def _escape_like(text: str) -> str:

@@ -24,10 +24,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, OrgKind,
-                      Registration, RegistrationMode, RegistrationStatus, User)
+from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, Organisation,
+                      OrgKind, Registration, RegistrationMode, RegistrationStatus, User)
 from ..models.types import utcnow
 from . import audit, calendar, mail, tickets
 from .errors import Conflict, Gone, Invalid, NotFound
@@ -102,19 +103,58 @@ def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]
 
 
 def invitation_by_token(token: str | None) -> Invitation:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token == (token or "")[:64])) \
-        if token else None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token == token)) \
+        if token and len(token) <= TOKEN_MAX else None
     if invitation is None:
         raise NotFound(_("This invitation link is not valid."))
     return invitation
 
 
+TOKEN_MAX = 64  # the manage and invitation tokens' column length: a longer one is no token
+
+
 def by_manage_token(token: str | None) -> Registration:
-    reg = db.session.scalar(select(Registration).where(Registration.manage_token == (token or "")[:64])) \
-        if token else None
+    """The registration a personal manage link opens (the manage page, the API, the ticket, the .ics)."""
+    reg = db.session.scalar(select(Registration).where(Registration.manage_token == token)) \
+        if token and len(token) <= TOKEN_MAX else None
     if reg is None:
         raise NotFound(_("This registration link is not valid."))
     return reg
+
+
+def get_registration(registration_id: int, event: Event | None = None) -> Registration:
+    """A registration by id (of `event`, when given): the console's and the API's look-up."""
+    reg = db.session.get(Registration, registration_id)
+    if reg is None or (event is not None and reg.event_id != event.id):
+        raise NotFound()
+    return reg
+
+
+def list_registrations(event: Event, *, status: RegistrationStatus | None = None, kind: OrgKind | None = None,
+                       page: int = 1, per_page: int = 50) -> tuple[list[Registration], int]:
+    """One page of an event's registrations (oldest first, filtered by status and organisation kind)
+    with their organisations and attendees loaded (three queries, not two a row), and the total."""
+    stmt = select(Registration).join(Organisation, Organisation.id == Registration.organisation_id) \
+        .where(Registration.event_id == event.id)
+    if status is not None:
+        stmt = stmt.where(Registration.status == status)
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(stmt.options(contains_eager(Registration.organisation),
+                                           selectinload(Registration.attendees))
+                              .order_by(Registration.id).offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), total
+
+
+def status_counts(event: Event) -> dict[RegistrationStatus, tuple[int, int]]:
+    """Registrations and attendees of the event by status (every status, zeros included)."""
+    counts = {s: (0, 0) for s in RegistrationStatus}
+    for s, regs, people in db.session.execute(
+            select(Registration.status, func.count(Registration.id), func.coalesce(func.sum(Registration.seats), 0))
+            .where(Registration.event_id == event.id).group_by(Registration.status)):
+        counts[s] = (regs, people)
+    return counts
 
 
 def active_registration(invitation: Invitation) -> Registration | None:

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import func, select
-
-from ..extensions import db
-from ..models import AuditEntry
 from ..permissions import P, require
+from ..services import audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,18 +13,14 @@ PER_PAGE = 50
 @bp.get("/audit")
 @require(P.read_audit)
 def audit_log():
-    stmt = select(AuditEntry)
-    filters = {k: request.args.get(k, "").strip()[:50] for k in ("actor", "action", "entity_type")}
-    if filters["actor"]:
-        stmt = stmt.where(AuditEntry.actor.contains(filters["actor"], autoescape=True))
-    if filters["action"]:
-        stmt = stmt.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
-    if filters["entity_type"]:
-        stmt = stmt.where(AuditEntry.entity_type == filters["entity_type"])
+    filters = {k: request.args.get(k, "").strip()[:audit.FILTER_MAX] for k in ("actor", "action", "entity_type")}
+    entity_id = request.args.get("entity_id", type=int)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    entries = db.session.scalars(stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PER_PAGE)
-                                 .limit(PER_PAGE)).all()
-    types = db.session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)).all()
+    entries, total = audit.entries(audit.AuditFilters(
+        actor=filters["actor"] or None, action=filters["action"] or None,
+        entity_type=filters["entity_type"] or None,
+        entity_id=entity_id if entity_id is not None and 0 <= entity_id < 2**31 else None), page, PER_PAGE)
+    if entity_id is not None:
+        filters["entity_id"] = str(entity_id)
     return render_template("admin/audit.html", entries=entries, filters=filters, page=page, total=total,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), types=types)
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), types=audit.entity_types())

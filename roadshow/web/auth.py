@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms.auth import LoginForm
 from ..services import users as user_service
 from ..services.errors import AuthenticationFailed

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ..ratelimits import token_guess_limit
 from ..services import calendar
+from ..services import registration as registration_service
 
 bp = Blueprint("calendar", __name__)
 
@@ -74,8 +75,8 @@ def feed():
 @bp.get("/m/<token>/event.ics")
 @token_guess_limit
 def registrant_ics(token: str):
-    registration = calendar.registration_by_token(token)
-    if registration is None:
+    registration = registration_service.by_manage_token(token)
+    if not calendar.is_visible(registration.event):
         abort(404)
     response = _ics(calendar.registrant_ics(registration), f"roadshow-event-{registration.event_id}.ics",
                     cache="private, no-cache")

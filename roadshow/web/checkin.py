@@ -7,21 +7,26 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, make_response, render_template, request
+from pydantic import BaseModel, Field, ValidationError
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import CSP
+from ..api.checkins import BatchScanIn, ScanIn
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, OrgKind, Registration, RegistrationStatus
 from ..models.types import utcnow
 from ..permissions import P, require
 from ..ratelimits import token_guess_limit
+from ..services.events import get_event
 from ..services import checkin as service
 from ..services import qr, tickets
+from ..services import registration as registration_service
 from ..uow import reads_then_writes
 
 bp = Blueprint("checkin", __name__)
@@ -59,13 +64,6 @@ def ticket_svg(code: str):
 
 # --- the door page ----------------------------------------------------------------------------
 
-def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.get("/door/")
 @require(P.check_in)
 def door_index():
@@ -81,7 +79,7 @@ def door_index():
 @bp.get("/door/<int:event_id>")
 @require(P.check_in)
 def door(event_id: int):
-    event = _event_or_404(event_id)
+    event = get_event(event_id)
     counts = service.counts(event)
     response = Response(render_template("checkin/door.html", event=event, counts=counts))
     response.headers["Content-Security-Policy"] = DOOR_CSP
@@ -114,21 +112,25 @@ def _door_answer(answer: service.ScanResult, event: Event) -> dict:
     return body
 
 
-def _scan_time(value) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
+class DoorBatchScan(BatchScanIn):
+    id: int | str | None = Field(None, description="the door's own queue id, echoed back")
+
+
+class DoorBatchIn(BaseModel):
+    scans: list[DoorBatchScan] = Field(max_length=service.BATCH_MAX)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parsed(model: type[M]) -> M:
+    """The body, validated with the API's own request models (a scan without a time zone is refused
+    here as there, so the same offline scan wins on both); a 400 the door page shows as an error."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400)
-    return body
+        return model.model_validate(request.get_json(silent=True))
+    except ValidationError as exc:
+        abort(make_response(jsonify({"errors": exc.errors(include_url=False, include_context=False,
+                                                           include_input=False)}), 400))
 
 
 def _counts_dict(event: Event) -> dict:
@@ -140,12 +142,9 @@ def _counts_dict(event: Event) -> dict:
 @reads_then_writes  # the scan takes the write lock only for its deciding insert (services/checkin.py)
 @require(P.check_in)
 def door_scan(event_id: int):
-    event = _event_or_404(event_id)
-    body = _json_body()
-    code = body.get("code")
-    device = body.get("device") if isinstance(body.get("device"), str) else None
-    answer = service.check_in(event_id, code if isinstance(code, str) else "", device,
-                              _scan_time(body.get("scanned_at")), current_user._get_current_object())
+    event = get_event(event_id)
+    scan = _parsed(ScanIn)
+    answer = service.check_in(event_id, scan.code, scan.device, scan.scanned_at, current_user._get_current_object())
     return jsonify({**_door_answer(answer, event), "counts": _counts_dict(event)}), answer.status
 
 
@@ -153,27 +152,19 @@ def door_scan(event_id: int):
 @require(P.check_in)
 def door_sync(event_id: int):
     """The scans queued while offline, as one batch."""
-    event = _event_or_404(event_id)
-    raw = _json_body().get("scans")
-    if not isinstance(raw, list) or len(raw) > 2000:
-        abort(400)
-    scans = []
-    for item in raw:
-        item = item if isinstance(item, dict) else {}
-        code = item.get("code")
-        device = item.get("device")
-        scans.append(service.Scan(code if isinstance(code, str) else "", _scan_time(item.get("scanned_at")),
-                                  device if isinstance(device, str) else None))
-    answers = service.check_in_batch(event_id, scans, current_user._get_current_object())
-    results = [{"code": scan.code, "queue_id": (item.get("id") if isinstance(item, dict) else None),
-                **_door_answer(answer, event)} for scan, item, answer in zip(scans, raw, answers)]
+    event = get_event(event_id)
+    batch = _parsed(DoorBatchIn)
+    answers = service.check_in_batch(event_id, [service.Scan(s.code, s.scanned_at, s.device) for s in batch.scans],
+                                     current_user._get_current_object())
+    results = [{"code": scan.code, "queue_id": scan.id, **_door_answer(answer, event)}
+               for scan, answer in zip(batch.scans, answers)]
     return jsonify({"results": results, "counts": _counts_dict(event)})
 
 
 @bp.get("/door/<int:event_id>/counts")
 @require(P.check_in)
 def door_counts(event_id: int):
-    return jsonify(_counts_dict(_event_or_404(event_id)))
+    return jsonify(_counts_dict(get_event(event_id)))
 
 
 # --- organisers: live view and badges ---------------------------------------------------------
@@ -182,7 +173,7 @@ def door_counts(event_id: int):
 @require(P.check_in)
 def live(event_id: int):
     """Counts by kind and the latest scans; live.js reloads the #live part every few seconds."""
-    event = _event_or_404(event_id)
+    event = get_event(event_id)
     context = dict(event=event, counts=service.counts(event), recent=service.recent(event, 30))
     if request.args.get("partial") == "1":
         return render_template("checkin/_live_body.html", **context)
@@ -193,7 +184,7 @@ def live(event_id: int):
 @require(P.manage_events)
 def badges(event_id: int):
     """A printable badge per confirmed attendee: name, organisation, QR. A4 with four, or A6."""
-    event = _event_or_404(event_id)
+    event = get_event(event_id)
     size = "a6" if request.args.get("size") == "a6" else "a4"
     attendees = db.session.scalars(
         select(Attendee).join(Registration)
@@ -208,10 +199,6 @@ def badges(event_id: int):
 @token_guess_limit
 def ticket_print(token: str):
     """The registrant's printable ticket(s), reached from the manage page's link."""
-    if len(token) > 100:
-        abort(404)
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
-    if registration is None:
-        abort(404)
+    registration = registration_service.by_manage_token(token)
     return render_template("checkin/ticket.html", registration=registration, event=registration.event,
                            confirmed=registration.status is RegistrationStatus.confirmed)

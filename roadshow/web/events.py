@@ -1,11 +1,10 @@
 """Console: events, their page with live counts, publish and cancel."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms.events import TIME_ZONES, ConfirmForm, EventForm
 from ..labels import ORG_KIND
 from ..models import EventStatus
@@ -18,11 +17,6 @@ from ..uow import atomic
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 PER_PAGE = 50
-
-
-def _url_if_exists(endpoint: str, **values) -> str | None:
-    """A link into another area only once that area is installed."""
-    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
 @bp.get("/")
@@ -105,13 +99,13 @@ def detail(event_id: int):
             (_("Registrations"), "registrations.index", "registrations", P.read_personal_data),
             (_("Check-ins"), "checkin.live", "checkins", P.check_in),
             (_("Leads"), "pipeline.event_leads", "leads", P.manage_projects)]
-    tabs = [(label, _url_if_exists(endpoint, event_id=event.id), name) for label, endpoint, name, permission in tabs
+    tabs = [(label, url_for(endpoint, event_id=event.id), name) for label, endpoint, name, permission in tabs
             if can(current_user, permission)]
     return render_template(
-        "events/detail.html", event=event, stats=stats, tabs=[t for t in tabs if t[1]],
+        "events/detail.html", event=event, stats=stats, tabs=tabs,
         kinds=list(ORG_KIND.items()), public_url=calendar.public_url(event),
         zone_label=dict(TIME_ZONES).get(event.timezone, event.timezone),
-        ics_url=_url_if_exists("calendar.event_ics", event_id=event.id)
+        ics_url=url_for("calendar.event_ics", event_id=event.id)
         if event.status is not EventStatus.draft else None,
         confirm=ConfirmForm())
 

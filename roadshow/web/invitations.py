@@ -16,9 +16,10 @@ from ..forms.invitations import ConfirmImportForm, ImportForm, InvitationForm, S
 from ..labels import INVITATION_STATUS, MAIL_STATUS
 from ..models import Event, EventStatus, InvitationStatus, Organisation
 from ..permissions import P, require
+from ..services.events import get_event
 from ..services import imports
 from ..services import invitations as service
-from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
+from ..services.errors import Conflict, DomainError, Gone, Invalid
 from ..uow import atomic
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
@@ -30,13 +31,6 @@ UPLOAD_TTL_SECONDS = 2 * 3600
 FIELD_FOR = {"organisation": "organisation", "organisation.name": "organisation", "organisation_id": "organisation",
              "organisation.kind": "kind", "organisation.credit_code": "credit_code", "contact_name": "contact_name",
              "email": "email", "phone": "phone", "seats": "seats"}
-
-
-def _event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
 
 
 def _page_context(event: Event) -> dict:
@@ -51,7 +45,7 @@ def _page_context(event: Event) -> dict:
 def index(event_id: int):
     """The event's invitations with their status and mail delivery, a form to invite one contact,
     and sending (selected, or all not yet sent)."""
-    event = _event(event_id)
+    event = get_event(event_id)
     form = InvitationForm()
     if form.validate_on_submit():
         try:
@@ -87,7 +81,7 @@ def index(event_id: int):
 @require(P.manage_events)
 def send(event_id: int):
     """Send the selected invitations, or all that were not sent yet."""
-    event = _event(event_id)
+    event = get_event(event_id)
     if not SendForm().validate_on_submit():
         abort(400)
     if request.form.get("scope") == "pending":
@@ -160,7 +154,7 @@ def template(event_id: int):
     from flask import send_file
     from openpyxl import Workbook
 
-    _event(event_id)
+    get_event(event_id)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "邀请名单"
@@ -180,7 +174,7 @@ def template(event_id: int):
 @require(P.manage_events)
 def import_file(event_id: int):
     """Upload a spreadsheet → preview with each row's errors → confirm to import the good rows."""
-    event = _event(event_id)
+    event = get_event(event_id)
     if event.status is EventStatus.cancelled:
         raise Gone(_("This event has been cancelled."))
     form = ImportForm()

@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..models import OrgKind
 from ..forms.organisations import OrganisationEditForm, OrganisationForm
 from ..permissions import P, require

@@ -10,6 +10,7 @@ from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
 from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
+from ..services.events import get_event
 from ..services import pipeline, reports
 from ..services.errors import Invalid
 from ..uow import atomic
@@ -36,18 +37,6 @@ def _safe_next(default: str) -> str:
     return default
 
 
-def _filters() -> pipeline.Filters:
-    args = request.args
-    try:
-        stage = Stage(args["stage"]) if args.get("stage") else None
-        event_id = int(args["event_id"]) if args.get("event_id") else None
-    except ValueError:
-        abort(404)
-    return pipeline.Filters(stage=stage, industry=args.get("industry") or None, event_id=event_id,
-                            team=args.get("team") or None, q=(args.get("q") or "")[:200] or None,
-                            overdue=args.get("overdue") == "1")
-
-
 def _industry_choices(blank: str) -> list[tuple[str, str]]:
     return [("", blank)] + [(name, name) for name in pipeline.industry_names()]
 
@@ -57,7 +46,7 @@ def _industry_choices(blank: str) -> list[tuple[str, str]]:
 @bp.get("/")
 @require(P.read_projects)
 def board():
-    filters = _filters()
+    filters = pipeline.parse_filters(request.args)
     columns = pipeline.board(filters)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
     return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
@@ -205,7 +194,7 @@ def _bulk_form(event: Event, candidates) -> BulkLeadForm:
 @bp.get("/events/<int:event_id>/leads")
 @require(P.manage_projects)
 def event_leads(event_id: int):
-    event = pipeline.get_event(event_id)
+    event = get_event(event_id)
     candidates = pipeline.lead_candidates(event)
     projects = pipeline.list_projects(pipeline.Filters(event_id=event.id), per_page=200)[0]
     return render_template("pipeline/event_leads.html", event=event, candidates=candidates, projects=projects,
@@ -215,7 +204,7 @@ def event_leads(event_id: int):
 @bp.post("/events/<int:event_id>/leads/bulk")
 @require(P.manage_projects)
 def bulk_leads(event_id: int):
-    event = pipeline.get_event(event_id)
+    event = get_event(event_id)
     candidates = pipeline.lead_candidates(event)
     form = _bulk_form(event, candidates)
     if form.validate_on_submit():
@@ -237,7 +226,7 @@ def bulk_leads(event_id: int):
 @bp.route("/events/<int:event_id>/leads/new", methods=["GET", "POST"])
 @require(P.manage_projects)
 def capture_lead(event_id: int):
-    event = pipeline.get_event(event_id)
+    event = get_event(event_id)
     form = ProjectForm()
     _fill_project_choices(form, event)
     if request.method == "GET":

@@ -19,8 +19,7 @@ bp = Blueprint("public", __name__)
 @bp.context_processor
 def _labels():
     return {"registration_status_label": lambda s: labels.REGISTRATION_STATUS[s],
-            "RegistrationStatus": RegistrationStatus,
-            "has_endpoint": lambda name: name in current_app.view_functions}
+            "RegistrationStatus": RegistrationStatus}
 
 
 def _public_limit() -> str:

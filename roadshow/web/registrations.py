@@ -1,18 +1,18 @@
 """Console: an event's registrations, approval and rejection (organisers and admins only: phone numbers)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import select
 
 from .. import labels
 from ..extensions import db
 from ..forms.registration import ConfirmForm, RejectForm
-from ..models import CheckIn, CheckInStatus, Event, Organisation, OrgKind, Registration, RegistrationStatus, User
+from ..models import CheckIn, CheckInStatus, OrgKind, RegistrationStatus, User
 from ..permissions import P, current_actor, require
 from ..services import registration as service
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError
+from ..services.events import get_event
 from ..uow import atomic
 
 bp = Blueprint("registrations", __name__, url_prefix="/events/<int:event_id>/registrations")
@@ -23,25 +23,11 @@ PER_PAGE = 50
 @bp.context_processor
 def _labels():
     return {"registration_status_label": lambda s: labels.REGISTRATION_STATUS[s],
-            "statuses": list(RegistrationStatus), "kinds": list(OrgKind),
-            "has_endpoint": lambda name: name in current_app.view_functions}
-
-
-def _event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound()
-    return event
-
-
-def _registration(event: Event, registration_id: int) -> Registration:
-    reg = db.session.get(Registration, registration_id)
-    if reg is None or reg.event_id != event.id:
-        raise NotFound()
-    return reg
+            "statuses": list(RegistrationStatus), "kinds": list(OrgKind)}
 
 
 def _enum(enum_type, value):
+    """A filter from the query string; an unknown value shows the unfiltered list."""
     try:
         return enum_type(value) if value else None
     except ValueError:
@@ -52,26 +38,12 @@ def _enum(enum_type, value):
 @require(P.read_personal_data)
 def index(event_id: int):
     """Registrations of one event, filtered by status and organisation kind, with counts."""
-    event = _event(event_id)
+    event = get_event(event_id)
     status = _enum(RegistrationStatus, request.args.get("status"))
     kind = _enum(OrgKind, request.args.get("kind"))
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = select(Registration).join(Organisation, Organisation.id == Registration.organisation_id) \
-        .where(Registration.event_id == event.id)
-    if status:
-        stmt = stmt.where(Registration.status == status)
-    if kind:
-        stmt = stmt.where(Organisation.kind == kind)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    # the page's organisations and attendees with it (two more queries), not two per row
-    rows = db.session.scalars(stmt.options(contains_eager(Registration.organisation),
-                                           selectinload(Registration.attendees))
-                              .order_by(Registration.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    counts = {s: (0, 0) for s in RegistrationStatus}
-    for s, regs, people in db.session.execute(
-            select(Registration.status, func.count(Registration.id), func.coalesce(func.sum(Registration.seats), 0))
-            .where(Registration.event_id == event.id).group_by(Registration.status)):
-        counts[s] = (regs, people)
+    rows, total = service.list_registrations(event, status=status, kind=kind, page=page, per_page=PER_PAGE)
+    counts = service.status_counts(event)
     return render_template("registrations/index.html", event=event, rows=rows, counts=counts, status=status,
                            kind=kind, page=page, total=total, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
                            seats_left=service.seats_left(event))
@@ -80,8 +52,8 @@ def index(event_id: int):
 @bp.get("/<int:registration_id>")
 @require(P.read_personal_data)
 def detail(event_id: int, registration_id: int):
-    event = _event(event_id)
-    reg = _registration(event, registration_id)
+    event = get_event(event_id)
+    reg = service.get_registration(registration_id, event)
     checked_in = set(db.session.scalars(select(CheckIn.attendee_id).where(
         CheckIn.attendee_id.in_([a.id for a in reg.attendees]), CheckIn.status == CheckInStatus.active)))
     decided_by = db.session.get(User, reg.decided_by_id) if reg.decided_by_id else None
@@ -93,8 +65,8 @@ def detail(event_id: int, registration_id: int):
 @bp.post("/<int:registration_id>/approve")
 @require(P.manage_events)
 def approve(event_id: int, registration_id: int):
-    event = _event(event_id)
-    reg = _registration(event, registration_id)
+    event = get_event(event_id)
+    reg = service.get_registration(registration_id, event)
     if ConfirmForm(prefix="approve").validate_on_submit():
         try:
             with atomic():
@@ -109,8 +81,8 @@ def approve(event_id: int, registration_id: int):
 @bp.post("/<int:registration_id>/reject")
 @require(P.manage_events)
 def reject(event_id: int, registration_id: int):
-    event = _event(event_id)
-    reg = _registration(event, registration_id)
+    event = get_event(event_id)
+    reg = service.get_registration(registration_id, event)
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():
         try:
