@@ -14,7 +14,8 @@ OPTIONS read, the others write — unless the view says otherwise with a decorat
 - `@reads_then_writes`: reads without the write lock, then writes from `locks.start_writing()` on
   (the check-in scan and the token issue: the lock is not held over a password hash or a ticket read).
 
-An answer of 400 or more is rolled back, whatever the view did; so is an exception, and the error page
+A reading unit of work ends when the request's app context does (after a streamed body). An answer of
+400 or more is rolled back, whatever the view did; so is an exception, and the error page
 is rendered in a fresh transaction. A view that catches a domain error and still answers below 400
 (a flash and a redirect) runs the service call in `atomic()`, so what the failed call wrote is undone.
 Mail queued in the outbox is handed to the deliverer after the commit (services/mail.py).
@@ -99,6 +100,10 @@ def run_request(app: Flask, dispatch: Callable[[], Response]) -> Response:
     try:
         _begin(session, _request_mode(app))
         response = dispatch()
+        if session.info.get(MODE) == READ:
+            # Nothing to commit; the transaction ends when the app context does (Flask-SQLAlchemy closes
+            # the session), so a streamed answer (a CSV export) still reads what the view loaded.
+            return response
         if response.status_code < 400:
             session.commit()
         else:
