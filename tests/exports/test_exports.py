@@ -165,3 +165,19 @@ def test_control_characters_do_not_break_the_workbook(client, auth, app_ctx):
     assert r.status_code == 200
     row = [c.value for c in load_workbook(io.BytesIO(r.get_data())).active[2]]
     assert "项目名称" in row and "控制字符公司" in row
+
+
+def test_streamed_csv_under_gunicorn(live_server, make_user, hostile_event):
+    """The CSV is streamed after the view returned: the unit of work must still be open for it (under
+    gunicorn the app context, and with it the session, ends only after the body)."""
+    import requests
+
+    from tests.conftest import PASSWORD
+
+    token = requests.post(f"{live_server}/api/v1/auth/token",
+                          json={"email": make_user("organiser"), "password": PASSWORD}).json()["token"]
+    r = requests.get(f"{live_server}/api/v1/events/{hostile_event}/attendees.csv",
+                     headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 1 + len(PAYLOADS) and rows[1][9] == ""
