@@ -53,7 +53,7 @@ def one_line(value: str) -> str:
     return " ".join(cleaned.split())
 
 
-def compose(kind: str, template: str, subject: Callable[[], str], **context: Any) -> Message:
+def compose(kind: str, template: str, subject: Callable[[], str], /, **context: Any) -> Message:
     """Render `mail/<template>.txt.html` and `mail/<template>.html` and the subject in each language.
     `subject` is called once per language, inside that language."""
     subjects: list[str] = []
