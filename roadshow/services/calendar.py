@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar
@@ -23,6 +23,7 @@ from icalendar import Event as VEvent
 from icalendar import Timezone, vCalAddress, vDDDLists, vDuration, vText
 from sqlalchemy import case, cast, false, func, literal_column, select
 
+from .. import urls
 from ..extensions import db
 from ..models import Event, EventStatus, Registration, RegistrationStatus
 from ..models.types import utcnow
@@ -60,16 +61,6 @@ def bump_sequence_if_needed(event: Event, changes: Iterable[str] | dict[str, Any
     return True
 
 
-def base_url() -> str:
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured
-    try:
-        return request.host_url.rstrip("/")
-    except RuntimeError:
-        return "http://localhost"
-
-
 def uid(event: Event) -> str:
     """Stable for the event's whole life, the same in every file and email whatever host served it.
     The creation time keeps ids of different installations (or a reset database) apart."""
@@ -77,17 +68,15 @@ def uid(event: Event) -> str:
 
 
 def public_url(event: Event) -> str:
-    return f"{base_url()}/e/{event.id}"
+    return urls.event_page(event.id)
 
 
 def event_file_url(event: Event) -> str:
-    return f"{base_url()}/events/{event.id}.ics"
+    return urls.event_file(event.id)
 
 
 def feed_url(industry: str | None = None) -> str:
-    from urllib.parse import urlencode
-
-    return f"{base_url()}/calendar.ics" + (f"?{urlencode({'industry': industry})}" if industry else "")
+    return urls.feed(industry)
 
 
 def webcal_url(industry: str | None = None) -> str:
@@ -255,7 +244,8 @@ def visible_event(event_id: int) -> Event | None:
 
 
 def event_validator(event: Event) -> str:
-    material = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}|{base_url()}"
+    material = (f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}|"
+                f"{urls.base_url()}")
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
@@ -296,7 +286,7 @@ def feed_validator(industry: str | None = None) -> tuple[str, datetime | None]:
         last_modified = last_modified.replace(tzinfo=timezone.utc)
     # The served text names the host (URL, links), so one host's copy is not another's.
     material = "|".join(str(part) for part in (count, last_modified and last_modified.isoformat(), *sums,
-                                               industry or "", base_url(), METHOD))
+                                               industry or "", urls.base_url(), METHOD))
     return hashlib.sha256(material.encode()).hexdigest()[:32], last_modified
 
 
@@ -325,7 +315,7 @@ def is_visible(event: Event) -> bool:
 
 def registrant_note(registration: Registration) -> str:
     """What the registrant's own copy adds to the description: their status and links, Chinese then English."""
-    manage = f"{base_url()}/m/{registration.manage_token}"
+    manage = urls.manage(registration.manage_token)
     ticket = f"{manage}/ticket"
     parts = []
     for locale in ("zh_CN", "en"):

@@ -13,19 +13,17 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
+from .. import urls
 from ..extensions import db
 from ..labels import EVENT_STATUS
 from ..models import (ACTIVE_REGISTRATION, Attendee, CheckIn, CheckInStatus, Contact, Event, EventStatus, Industry,
                       Invitation, InvitationStatus, Organisation, OrgKind, Registration, RegistrationMode,
                       RegistrationStatus, User)
 from ..models.types import utcnow
-from . import audit, calendar, mail
+from . import audit, calendar, mail, messages
 from .errors import Conflict, Invalid, NotFound
 from .locks import lock_event
 
@@ -261,11 +259,11 @@ def _queue_cancellation_mails(event: Event) -> int:
     recipients = cancellation_recipients(event)
     if not recipients:
         return 0
-    subject, text, html = render_cancellation(event)
+    message = messages.event_cancelled(event)
     attachment = calendar.attachment(event)  # STATUS:CANCELLED with the grown SEQUENCE
     for to, invitation_id, registration_id in recipients:
-        mail.queue(to, subject, text, kind="event_cancelled", body_html=html, attachments=[attachment],
-                   invitation_id=invitation_id, registration_id=registration_id)
+        mail.queue(to, message.subject, message.text, kind=message.kind, body_html=message.html,
+                   attachments=[attachment], invitation_id=invitation_id, registration_id=registration_id)
     return len(recipients)
 
 
@@ -293,22 +291,6 @@ def cancellation_recipients(event: Event) -> list[tuple[str, int | None, int | N
         seen.add(address.lower())
         out.append((address, invitation_id, registration_id))
     return out
-
-
-def render_cancellation(event: Event) -> tuple[str, str, str]:
-    """(subject, text, html): Chinese first, the English below."""
-    parts = []
-    for locale in ("zh_CN", "en"):
-        with force_locale(locale):
-            parts.append((_("Event cancelled: %(title)s", title=event.title),
-                          render_template("mail/event_cancelled.txt.html", event=event).strip(),
-                          render_template("mail/event_cancelled.html", event=event)))
-    (zh_subject, zh_text, zh_html), (en_subject, en_text, en_html) = parts
-    text = f"{zh_text}\n\n----------------------------------------\n\n{en_text}\n"
-    html = Markup('<!doctype html>\n<html><head><meta charset="utf-8"></head><body>\n'
-                  '<div lang="zh-CN">{}</div>\n<hr>\n<div lang="en">{}</div>\n</body></html>\n').format(
-        Markup(zh_html), Markup(en_html))
-    return f"{zh_subject} / {en_subject}", text, str(html)
 
 
 @dataclass
@@ -375,4 +357,4 @@ def in_zone(event: Event, value: datetime | None) -> datetime | None:
 
 
 def ics_url(event: Event) -> str:
-    return f"{calendar.base_url()}/events/{event.id}.ics"
+    return urls.event_file(event.id)

@@ -11,24 +11,22 @@ import secrets
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import urls
 from ..extensions import db
 from ..models import (Event, EventStatus, Invitation, InvitationStatus, OutboxMessage, Organisation, OrgKind,
                       User)
 from ..models.types import utcnow
-from . import audit, calendar
+from . import audit, calendar, mail, messages
 from .errors import Conflict, Gone, Invalid, NotFound
 from .locks import lock_event
 from .organisations import find_or_create_contact, find_or_create_organisation
 
 MAX_SEATS = 50
-MAIL_KIND = "invitation"
+MAIL_KIND = messages.INVITATION
 
 # Statuses an invitation mail may be (re)sent in; registered and declined invitees are left alone.
 SENDABLE = (InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.opened)
@@ -89,7 +87,7 @@ def clean_contact_name(value: str | None, field_name: str = "contact_name") -> s
 
 
 def personal_url(invitation: Invitation) -> str:
-    return f"{calendar.base_url()}/r/{invitation.token}"
+    return urls.invitation(invitation.token)
 
 
 def _check_event_open(event: Event) -> None:
@@ -232,24 +230,6 @@ class SendResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _render_mail(invitation: Invitation) -> tuple[str, str, str]:
-    """Subject, text and HTML: Chinese first, the English below."""
-    event = invitation.event
-    context = dict(invitation=invitation, event=event, organisation=invitation.organisation,
-                   contact=invitation.contact, url=personal_url(invitation))
-    texts, parts, subjects = [], [], []
-    for locale in ("zh_CN", "en"):
-        with force_locale(locale):
-            subjects.append(_("Invitation: %(title)s", title=event.title))
-            texts.append(render_template("mail/invitation.txt", **context))
-            parts.append(Markup(render_template("mail/invitation_part.html", lang=locale, **context)))
-    subject = subjects[0] if subjects[0] == subjects[1] else f"{subjects[0]} / {subjects[1]}"
-    text = f"{texts[0].strip()}\n\n———— English ————\n\n{texts[1].strip()}\n"
-    with force_locale("zh_CN"):
-        html = render_template("mail/invitation.html", parts=parts, subject=subject)
-    return subject, text, html
-
-
 def send_invitations(event: Event, ids: list[int] | None = None, *, actor: User | None = None) -> SendResult:
     """Queue the invitation mail (personal link, the event as .ics) for the given invitations of the
     event, or for all pending ones when `ids` is None, and mark them sent. Re-sending a sent or opened
@@ -286,11 +266,9 @@ def send_invitations(event: Event, ids: list[int] | None = None, *, actor: User 
             result.skipped.append((invitation.id, _("No email address for %(name)s.",
                                                     name=invitation.contact.name)))
             continue
-        subject, text, html = _render_mail(invitation)
-        from . import mail
-
-        mail.queue(invitation.contact.email, subject, text, kind=MAIL_KIND, body_html=html,
-                   attachments=[attachment], invitation_id=invitation.id)
+        message = messages.invitation(invitation)
+        mail.queue(invitation.contact.email, message.subject, message.text, kind=message.kind,
+                   body_html=message.html, attachments=[attachment], invitation_id=invitation.id)
         first = invitation.status is InvitationStatus.pending
         if first:
             invitation.status = InvitationStatus.sent

@@ -43,7 +43,12 @@ def queue(to: str, subject: str, body_text: str, *, kind: str, body_html: str | 
 
     attachments: [{"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH",
     "content": "<text>"}]
+
+    Compose the message with services/messages.py: a subject with a line break could never be sent
+    (BadHeaderError at delivery, after the commit), so it is refused here, in the caller's transaction.
     """
+    if "\n" in subject or "\r" in subject:
+        raise ValueError("a mail subject is one line (compose mail with services.messages)")
     message = OutboxMessage(to=to, subject=subject[:300], body_text=body_text, body_html=body_html,
                             attachments=attachments or [], kind=kind, invitation_id=invitation_id,
                             registration_id=registration_id)

@@ -19,18 +19,18 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
+from .. import urls
 from ..extensions import db
 from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, Organisation,
                       OrgKind, Registration, RegistrationMode, RegistrationStatus, User)
 from ..models.types import utcnow
-from . import audit, calendar, mail, tickets
+from . import audit, calendar, mail, messages, tickets
 from .errors import Conflict, Gone, Invalid, NotFound
 from .locks import lock_event, start_writing
 from .organisations import find_or_create_organisation
@@ -490,46 +490,14 @@ def decline_invitation(token: str) -> Invitation:
 # --- mail ------------------------------------------------------------------------------------------
 
 def manage_url(reg: Registration) -> str:
-    return f"{calendar.base_url()}/m/{reg.manage_token}"
+    return urls.manage(reg.manage_token)
 
 
 def ticket_urls(code: str) -> tuple[str, str]:
-    base = calendar.base_url()
-    return f"{base}/tickets/{code}.png", f"{base}/tickets/{code}.svg"
+    return urls.ticket_images(code)
 
 
-def _subject(kind: str, event: Event) -> str:
-    subjects = {
-        "confirmation": lambda: _("Registration confirmed: %(title)s", title=event.title),
-        "promotion": lambda: _("A seat is free — you are confirmed: %(title)s", title=event.title),
-        "updated": lambda: _("Your tickets, updated: %(title)s", title=event.title),
-        "waitlisted": lambda: _("You are on the waiting list: %(title)s", title=event.title),
-        "pending": lambda: _("Registration received, awaiting approval: %(title)s", title=event.title),
-        "rejected": lambda: _("Registration declined: %(title)s", title=event.title),
-        "cancelled": lambda: _("Registration cancelled: %(title)s", title=event.title),
-    }
-    return subjects[kind]()
-
-
-def _render(kind: str, reg: Registration, attendees: list[Attendee], with_manage: bool) -> tuple[str, str, str]:
-    """(subject, text, html): Chinese first, the English text below."""
-    context = dict(kind=kind, reg=reg, event=reg.event, attendees=attendees,
-                   manage_url=manage_url(reg) if with_manage else None, ticket_urls=ticket_urls,
-                   base_url=calendar.base_url())
-    parts = []
-    for locale in ("zh_CN", "en"):
-        with force_locale(locale):
-            parts.append((_subject(kind, reg.event), render_template("mail/registration.txt.html", **context),
-                          render_template("mail/registration.html", **context)))
-    (zh_subject, zh_text, zh_html), (en_subject, en_text, en_html) = parts
-    text = f"{zh_text.strip()}\n\n----------------------------------------\n\n{en_text.strip()}\n"
-    html = render_template("mail/layout.html", parts=[("zh-CN", zh_html), ("en", en_html)])
-    # Titles are organisers' text: a line break in a header would make the message undeliverable.
-    subject = " ".join(f"{zh_subject} / {en_subject}".split())
-    return subject, text, html
-
-
-def _notify(reg: Registration, kind: str) -> None:
+def _notify(reg: Registration, kind: messages.RegistrationKind) -> None:
     """Queue the registrant's mail (all tickets and the manage link) to the invitation's contact or the
     first attendee with an email; other attendees with their own address get their own ticket."""
     db.session.flush()
@@ -542,8 +510,8 @@ def _notify(reg: Registration, kind: str) -> None:
     attachments = None
     if confirmed:
         attachments = [calendar.attachment(reg.event, extra_description=manage_url(reg))]
-    subject, text, html = _render(kind, reg, list(reg.attendees), True)
-    mail.queue(main, subject, text, kind=kind if kind != "updated" else "confirmation", body_html=html,
+    message = messages.registration(kind, reg, list(reg.attendees), with_manage=True)
+    mail.queue(main, message.subject, message.text, kind=message.kind, body_html=message.html,
                attachments=attachments, invitation_id=reg.invitation_id, registration_id=reg.id)
     if not confirmed or kind == "updated":
         return
@@ -551,6 +519,7 @@ def _notify(reg: Registration, kind: str) -> None:
     for attendee in reg.attendees:
         if attendee.email and attendee.email.lower() not in sent:
             sent.add(attendee.email.lower())
-            subject, text, html = _render(kind, reg, [attendee], False)
-            mail.queue(attendee.email, subject, text, kind=kind, body_html=html,
-                       attachments=[calendar.attachment(reg.event)], registration_id=reg.id)
+            message = messages.registration(kind, reg, [attendee], with_manage=False)
+            mail.queue(attendee.email, message.subject, message.text, kind=message.kind,
+                       body_html=message.html, attachments=[calendar.attachment(reg.event)],
+                       registration_id=reg.id)

@@ -164,10 +164,11 @@ def test_cancellation_mails_every_registrant_once_with_the_cancelled_ics(client,
 
 
 def test_english_mail_reads_english(app_ctx):
-    from roadshow.services.events import render_cancellation
+    from roadshow.services.messages import event_cancelled
 
     ev = factories.event("<b>路演</b>", venue="会场 & 大厅")
-    subject, text, html = render_cancellation(ev)
+    message = event_cancelled(ev)
+    subject, text, html = message.subject, message.text, message.html
     assert subject == "活动已取消：<b>路演</b> / Event cancelled: <b>路演</b>"
     assert "We are sorry to tell you" in text and "会场 & 大厅" in text
     assert "<b>路演</b>" not in html and "&lt;b&gt;路演&lt;/b&gt;" in html and "会场 &amp; 大厅" in html

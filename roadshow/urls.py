@@ -1,0 +1,55 @@
+"""Absolute links the app hands out (mails, calendar files, the API): the one place that knows the host.
+
+`PUBLIC_BASE_URL` (configured) wins; otherwise the host of the request being served; outside a request
+(CLI, jobs, the mail deliverer) without the setting, `http://localhost`. Services build their links with
+these helpers and never read the request themselves.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, has_request_context, request
+
+FALLBACK = "http://localhost"
+
+
+def base_url() -> str:
+    """The site's root without a trailing slash, e.g. `https://roadshow.example.gov.cn`."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return FALLBACK
+
+
+def absolute(path: str) -> str:
+    """`path` (starting with "/") on the site's root."""
+    return f"{base_url()}{path}"
+
+
+def event_page(event_id: int) -> str:
+    return absolute(f"/e/{event_id}")
+
+
+def event_file(event_id: int) -> str:
+    return absolute(f"/events/{event_id}.ics")
+
+
+def feed(industry: str | None = None) -> str:
+    return absolute("/calendar.ics") + (f"?{urlencode({'industry': industry})}" if industry else "")
+
+
+def manage(manage_token: str) -> str:
+    """The registrant's page: see, change or cancel the registration."""
+    return absolute(f"/m/{manage_token}")
+
+
+def ticket_images(code: str) -> tuple[str, str]:
+    """(PNG, SVG) of one ticket's QR code."""
+    return absolute(f"/tickets/{code}.png"), absolute(f"/tickets/{code}.svg")
+
+
+def invitation(token: str) -> str:
+    """The invitee's personal link."""
+    return absolute(f"/r/{token}")

@@ -1,0 +1,85 @@
+"""Every mail the app sends comes from services/messages.py: a one-line subject, Chinese first, English
+below."""
+from __future__ import annotations
+
+import pytest
+
+from roadshow.models import RegistrationStatus
+from roadshow.services import mail, messages
+from tests import factories
+
+TITLE = "淮南牛肉汤\n产业项目\r\n路演会\u2028\tRoadshow\x0b"
+ONE_LINE = "淮南牛肉汤 产业项目 路演会 Roadshow"
+
+
+def _assert_bilingual(message: messages.Message, zh: str, en: str) -> None:
+    assert "\n" not in message.subject and "\r" not in message.subject
+    zh_subject, en_subject = message.subject.split(" / ")
+    assert zh in zh_subject and ONE_LINE in zh_subject
+    assert en in en_subject and ONE_LINE in en_subject
+    # Chinese first, the English below, in the text and in the HTML.
+    chinese, english = message.text.split(messages.TEXT_SEPARATOR)
+    assert ("您好" in chinese or "尊敬的" in chinese) and "Hello" not in chinese and "Dear" not in chinese
+    assert ("Hello" in english or "Dear" in english) and "您好" not in english
+    assert message.html.index('<div lang="zh-CN">') < message.html.index('<div lang="en">')
+    assert message.html.startswith("<!doctype html>") and f"<title>{message.subject}</title>" in message.html
+
+
+REGISTRATION_SUBJECTS = {
+    "confirmation": ("报名成功", "Registration confirmed"),
+    "promotion": ("已确认", "A seat is free"),
+    "updated": ("更新", "Your tickets, updated"),
+    "waitlisted": ("候补", "You are on the waiting list"),
+    "pending": ("审核", "awaiting approval"),
+    "rejected": ("未通过", "Registration declined"),
+    "cancelled": ("取消", "Registration cancelled"),
+}
+
+
+def test_every_registration_kind_is_listed():
+    assert set(REGISTRATION_SUBJECTS) == set(messages.REGISTRATION_KINDS)
+
+
+@pytest.mark.parametrize("kind", messages.REGISTRATION_KINDS)
+def test_registration_mails(app_ctx, kind):
+    ev = factories.event(TITLE)
+    reg = factories.registration(ev, attendees=2, status=RegistrationStatus.confirmed)
+    message = messages.registration(kind, reg, list(reg.attendees), with_manage=True)
+    zh, en = REGISTRATION_SUBJECTS[kind]
+    _assert_bilingual(message, zh, en)
+    assert message.kind == ("confirmation" if kind == "updated" else kind)
+    manage = f"http://localhost/m/{reg.manage_token}"
+    assert (manage in message.text) is (kind not in ("cancelled", "rejected"))
+    if kind in ("confirmation", "promotion", "updated"):
+        code = reg.attendees[0].ticket_code
+        assert f"http://localhost/tickets/{code}.png" in message.text
+        assert f'href="http://localhost/tickets/{code}.png"' in message.html
+    copy = messages.registration(kind, reg, [reg.attendees[1]], with_manage=False)
+    assert manage not in copy.text and reg.attendees[0].name not in copy.text
+
+
+def test_cancellation_mail(app_ctx):
+    message = messages.event_cancelled(factories.event(TITLE, venue="会场 & 大厅"))
+    _assert_bilingual(message, "活动已取消", "Event cancelled")
+    assert message.kind == "event_cancelled"
+    assert "会场 & 大厅" in message.text and "会场 &amp; 大厅" in message.html
+
+
+def test_invitation_mail(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://roadshow.example.gov.cn/")
+    inv = factories.invitation(factories.event(TITLE), factories.organisation("老乡鸡集团有限公司"),
+                               contact_name="束从轩", seats=3)
+    message = messages.invitation(inv)
+    _assert_bilingual(message, "邀请", "Invitation")
+    link = f"https://roadshow.example.gov.cn/r/{inv.token}"
+    assert message.kind == "invitation" and link in message.text and f'href="{link}"' in message.html
+    assert message.text.index("束从轩") < message.text.index("Dear")
+
+
+def test_one_line():
+    assert messages.one_line(" a\nb\r\nc\u2028d\x00e\x85f\t ") == "a b c d e f"
+
+
+def test_the_outbox_refuses_a_subject_with_a_line_break(app_ctx):
+    with pytest.raises(ValueError):
+        mail.queue("x@example.com", "two\nlines", "text", kind="test")
