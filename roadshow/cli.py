@@ -54,7 +54,7 @@ def list_users() -> None:
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load the reference scenario (idempotent: a second run changes nothing)."""
-    from .services.demo import load
+    from .demo.scenario_2023 import load
 
     with unit_of_work(write=True):
         summary = load()

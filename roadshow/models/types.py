@@ -1,14 +1,36 @@
 """Column types shared by the models."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# The instant `utcnow()` answers inside `frozen_clock(...)`; None: the real clock.
+_frozen_now: ContextVar[datetime | None] = ContextVar("roadshow_frozen_now", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC: the one clock of every timestamp the models and services stamp themselves
+    (created_at, registered and sent times, ...); inside `frozen_clock(at)` it is `at`."""
+    frozen = _frozen_now.get()
+    return frozen if frozen is not None else datetime.now(timezone.utc)
+
+
+@contextmanager
+def frozen_clock(at: datetime) -> Iterator[datetime]:
+    """Stop the clock at `at` (aware) for the block, in this context only (a thread or task of its
+    own keeps the real clock): a scenario replaying the past stamps its records with the past."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("frozen_clock needs an aware datetime")
+    token = _frozen_now.set(at.astimezone(timezone.utc))
+    try:
+        yield at.astimezone(timezone.utc)
+    finally:
+        _frozen_now.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

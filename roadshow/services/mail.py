@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -30,6 +33,21 @@ mailman = Mail()
 
 MAX_ATTEMPTS = 8
 CLAIM_FOR = timedelta(minutes=5)  # a claimed message is left alone this long by other workers
+
+
+# True inside `held()`: `queue()` writes nothing to the outbox.
+_held: ContextVar[bool] = ContextVar("roadshow_mail_held", default=False)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """No mail leaves from the block: for a replay of the past (the demo scenario), whose mails went
+    out when it happened. The services run as ever; only the outbox stays empty."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -52,6 +70,8 @@ def queue(to: str, subject: str, body_text: str, *, kind: str, body_html: str | 
     message = OutboxMessage(to=to, subject=subject[:300], body_text=body_text, body_html=body_html,
                             attachments=attachments or [], kind=kind, invitation_id=invitation_id,
                             registration_id=registration_id)
+    if _held.get():
+        return message  # composed, never stored: nothing is sent
     db.session.add(message)
     db.session.info["roadshow_mail_queued"] = True
     return message

@@ -73,7 +73,7 @@ def test_catalogue_covers_every_string_in_the_code():
 
 def test_pages_show_no_english_in_chinese(app, client, make_user):
     from roadshow.extensions import db
-    from roadshow.services import demo
+    from roadshow.demo import scenario_2023 as demo
 
     with app.app_context():
         demo.load()

@@ -23,7 +23,7 @@ def demo(app):
     """The demo scenario of `make run` in the test database (the server reads the same database)."""
     from roadshow.extensions import db
     from roadshow.labels import wan
-    from roadshow.services import demo as demo_data
+    from roadshow.demo import scenario_2023 as demo_data
     from roadshow.services.dashboard import pipeline_counts
 
     with app.app_context():

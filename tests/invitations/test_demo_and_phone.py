@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from roadshow.extensions import db
 from roadshow.models import Event, Invitation, InvitationStatus, OutboxMessage
-from roadshow.services import demo
+from roadshow.demo import scenario_2023 as demo
 from tests import factories
 from tests.conftest import PASSWORD, TEST_TMP, free_port, start_gunicorn, stop
 from tests.invitations.helpers import HEADER_ZH, Collector, smtp_server, xlsx_bytes

@@ -8,7 +8,7 @@ import pytest
 
 from roadshow.extensions import db
 from roadshow.models import AuditEntry, Contact, EventStatus, Invitation, Organisation, OrgKind
-from roadshow.services import demo
+from roadshow.demo import scenario_2023 as demo
 from roadshow.services.credit_code import complete
 from tests import factories
 from tests.invitations.helpers import HEADER_ZH, csv_bytes, xlsx_bytes

@@ -199,7 +199,7 @@ def test_form_needs_csrf(client, login):
 
 
 def test_pages_show_no_english_in_chinese(client, login, app):
-    from roadshow.services import demo
+    from roadshow.demo import scenario_2023 as demo
 
     with app.app_context():
         demo.load()

@@ -16,7 +16,7 @@ FROZEN_NOW = datetime(2032, 2, 1, 4, 0, tzinfo=timezone.utc)
 def industries(app):
     from roadshow.extensions import db
     from roadshow.models import Industry
-    from roadshow.services.demo import INDUSTRIES
+    from roadshow.demo.scenario_2023 import INDUSTRIES
 
     with app.app_context():
         for position, name in enumerate(INDUSTRIES):

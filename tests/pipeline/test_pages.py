@@ -32,7 +32,7 @@ def _csrf(html: str) -> str:
 
 @pytest.fixture
 def demo(app):
-    from roadshow.services import demo as demo_data
+    from roadshow.demo import scenario_2023 as demo_data
 
     with app.app_context():
         demo_data.load()

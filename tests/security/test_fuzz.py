@@ -29,7 +29,7 @@ def _run(base: str, *extra: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def demo(app):
     from roadshow.extensions import db
-    from roadshow.services import demo
+    from roadshow.demo import scenario_2023 as demo
 
     with app.app_context():
         demo.load()

@@ -1,0 +1,1 @@
+"""Demo data: declared scenarios replayed through the services (never imported by the domain)."""
