@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from spectree import Response
 
 from ..extensions import db
-from ..models import Event, Invitation, OrgKind, OutboxMessage
+from ..models import Event, Invitation, OutboxMessage
 from ..permissions import P, require
 from ..services import imports, values
 from ..services import invitations as service
 from ..services.errors import NotFound
 from . import MULTIPART_ENDPOINTS, RequestInvalid, bp, spec
-from .schemas import OrganisationFields, Page, PageQuery, Problem
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
 StatusName = Literal["pending", "sent", "opened", "registered", "declined"]
 
@@ -24,7 +24,7 @@ class OrganisationRef(OrganisationFields):
     """A new organisation, or one matched by credit code then exact name."""
 
     name: str = Field(min_length=1, max_length=values.ORG_NAME_MAX)
-    kind: OrgKind
+    kind: Kind
 
 
 class InvitationIn(BaseModel):
@@ -39,7 +39,7 @@ class InvitationIn(BaseModel):
 class OrganisationBrief(BaseModel):
     id: int
     name: str
-    kind: OrgKind
+    kind: Kind
     credit_code: str | None
 
 
@@ -115,7 +115,7 @@ class RowError(BaseModel):
 class PreviewRow(BaseModel):
     row: int
     organisation: str
-    kind: OrgKind | None
+    kind: Kind | None
     credit_code: str | None
     contact_name: str
     email: str | None

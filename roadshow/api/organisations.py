@@ -8,12 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
 from ..extensions import db
-from ..models import Organisation, OrgKind
+from ..models import Organisation
 from ..permissions import P, can, require
 from ..services import organisations as service
 from ..services import values
 from . import bp, spec
-from .schemas import OrganisationFields, Page, PageQuery, Problem
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
 
 class ContactIn(BaseModel):
@@ -26,7 +26,7 @@ class ContactIn(BaseModel):
 
 class OrganisationIn(OrganisationFields):
     name: str = Field(min_length=1, max_length=values.ORG_NAME_MAX)
-    kind: OrgKind
+    kind: Kind
     contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
 
 
@@ -35,7 +35,7 @@ class OrganisationPatch(OrganisationFields):
     removed (unless they have been invited), rows with an `id` update that contact, rows without add one."""
 
     name: str | None = Field(None, min_length=1, max_length=values.ORG_NAME_MAX)
-    kind: OrgKind | None = None
+    kind: Kind | None = None
     contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
 
 
@@ -50,7 +50,7 @@ class ContactOut(BaseModel):
 class OrganisationOut(BaseModel):
     id: int
     name: str
-    kind: OrgKind
+    kind: Kind
     credit_code: str | None
     province: str | None
     city: str | None
@@ -74,8 +74,9 @@ class OrganisationOut(BaseModel):
 class OrganisationQuery(PageQuery):
     q: str | None = Field(None, max_length=values.ORG_NAME_MAX,
                           description="Part of the name (or the start of the credit code).")
-    kind: OrgKind | None = None
-    industry: str | None = Field(None, max_length=values.INDUSTRY_MAX, description="Exactly this industry name.")
+    kind: Kind | None = None
+    industry: str | None = Field(None, max_length=values.INDUSTRY_MAX,
+                                 description="Exactly this industry name.")
 
 
 class IndustryOut(BaseModel):

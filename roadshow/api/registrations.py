@@ -12,13 +12,13 @@ from sqlalchemy.orm import joinedload
 
 from ..ratelimits import token_guess_limit
 from ..extensions import db, limiter
-from ..models import Attendee, Event, Organisation, OrgKind, Registration, RegistrationStatus
+from ..models import Attendee, Event, Organisation, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
 from ..services import registration as service
 from ..services import values
 from ..services.errors import NotFound
 from . import bp, public, spec
-from .schemas import OrganisationFields, Page, PageQuery, Problem
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
 StatusName = Literal["pending", "confirmed", "waitlisted", "cancelled", "rejected"]
 
@@ -28,7 +28,7 @@ class OrganisationIn(OrganisationFields):
     or created."""
 
     name: str | None = Field(None, max_length=values.ORG_NAME_MAX)
-    kind: OrgKind | None = None
+    kind: Kind | None = None
 
 
 class AttendeeIn(BaseModel):
@@ -58,7 +58,7 @@ class PublicAttendeeOut(BaseModel):
 class OrganisationRef(BaseModel):
     id: int
     name: str
-    kind: OrgKind
+    kind: Kind
 
 
 class PublicRegistrationOut(BaseModel):
@@ -104,7 +104,7 @@ class ListQuery(PageQuery):
     model_config = ConfigDict(extra="ignore")
 
     status: StatusName | None = None
-    kind: OrgKind | None = None
+    kind: Kind | None = None
 
 
 class RejectIn(BaseModel):
@@ -204,7 +204,7 @@ def list_registrations(event_id: int, query: ListQuery):
         stmt = stmt.where(Registration.status == RegistrationStatus(query.status))
     if query.kind:
         stmt = stmt.join(Organisation, Organisation.id == Registration.organisation_id) \
-            .where(Organisation.kind == OrgKind(query.kind))
+            .where(Organisation.kind == query.kind)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     # One query for the page with its organisations, one for all their attendees, as plain rows:
     # a page of 50 parties can hold 500 people, and ORM objects for them cost more than the query.

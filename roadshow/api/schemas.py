@@ -4,13 +4,18 @@ Limits and enums come from the services and models (services/values.py, models.O
 refuses what the service would refuse for its length, and the service then checks the rest."""
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from ..models import OrgKind
 from ..services import values
 
 T = TypeVar("T")
+
+# An organisation's kind: the model's enum, described in the document by its values where it is used
+# (not as one more component under every schema that has a kind).
+Kind = Annotated[OrgKind, WithJsonSchema({"type": "string", "enum": [kind.value for kind in OrgKind]})]
 
 
 class Problem(BaseModel):

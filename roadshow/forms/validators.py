@@ -74,4 +74,5 @@ class Industry(Cleaned):
         super().__init__(organisations.clean_industry)
 
     def clean(self, form: Form, field: Field) -> None:
-        organisations.clean_industry(field.data, field.name, current=getattr(form, "current_organisation", None))
+        current = getattr(form, "current_organisation", None)
+        organisations.clean_industry(field.data, field.name, current=current)

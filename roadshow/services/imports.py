@@ -255,7 +255,8 @@ def _validate(row: Row) -> None:
     else:
         row.values["kind"] = None
     checks = (("organisation", _organisation_name), ("credit_code", clean_credit_code),
-              ("contact_name", clean_contact_name), ("email", values.clean_email), ("phone", values.clean_phone))
+              ("contact_name", clean_contact_name), ("email", values.clean_email),
+              ("phone", values.clean_phone))
     for column, clean in checks:
         try:
             row.values[column] = clean(raw[column], column)

@@ -94,7 +94,8 @@ def create_invitation(event: Event, *, organisation_id: int | None = None,
     if errors:
         raise Invalid(errors)
     org = _organisation_from(organisation_id, organisation, actor)
-    contact = find_or_create_contact(org, cleaned["contact_name"], email=cleaned["email"], phone=cleaned["phone"])
+    contact = find_or_create_contact(org, cleaned["contact_name"], email=cleaned["email"],
+                                     phone=cleaned["phone"])
     # A contact found by name and phone gains the email given now (and the other way round).
     if cleaned["email"] and not contact.email:
         contact.email = cleaned["email"]

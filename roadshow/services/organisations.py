@@ -36,7 +36,8 @@ def clean_credit_code(value: Any, field: str = "credit_code") -> str | None:
         raise InvalidValue(field, _("A unified social credit code uses only digits and capital letters "
                                     "other than I, O, S, V and Z."))
     if not credit_code.is_valid(code):
-        raise InvalidValue(field, _("This is not a valid unified social credit code (check the 18 characters)."))
+        raise InvalidValue(field, _("This is not a valid unified social credit code "
+                                    "(check the 18 characters)."))
     return code
 
 
@@ -44,8 +45,9 @@ def by_credit_code(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
 
 
-def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *, credit_code: str | None = None,
-                                actor: User | None = None, **fields: Any) -> tuple[Organisation, bool]:
+def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *,
+                                credit_code: str | None = None, actor: User | None = None,
+                                **fields: Any) -> tuple[Organisation, bool]:
     """Match by credit code, then by exact name; create only when neither matches.
     Returns (organisation, created). Every field is cleaned by `clean_organisation` first, matched or not
     (Invalid keyed by field); the other fields (FIELDS) are used only for a new organisation."""
@@ -153,7 +155,8 @@ def clean_industry(value: Any, field: str = "industry", *, current: Organisation
     """'' → None; otherwise a name of the district's industry list. An industry the organisation
     (`current`) already has stays acceptable after it leaves the list."""
     name = values.clean_text(value, field, max_length=values.INDUSTRY_MAX)
-    if name is not None and name not in industry_names() and not (current is not None and name == current.industry):
+    kept = current is not None and name == current.industry
+    if name is not None and not kept and name not in industry_names():
         raise InvalidValue(field, _("Choose an industry from the district's list."))
     return name
 

@@ -83,8 +83,8 @@ def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]
                 errors.update(exc.errors)
                 person[field] = None
         raw_id = row.get("id")
-        cleaned.append(AttendeeInput(name=person["name"] or "", phone=person["phone"] or "", email=person["email"],
-                                     title=person["title"],
+        cleaned.append(AttendeeInput(name=person["name"] or "", phone=person["phone"] or "",
+                                     email=person["email"], title=person["title"],
                                      id=int(raw_id) if str(raw_id or "").isdigit() else None))
     if errors:
         raise Invalid(errors)
