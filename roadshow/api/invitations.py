@@ -10,41 +10,35 @@ from spectree import Response
 
 from ..models import Invitation, OutboxMessage
 from ..permissions import P, require
+from ..services import imports, values
 from ..services.events import get_event
-from ..services import imports
 from ..services import invitations as service
 from . import MULTIPART_ENDPOINTS, RequestInvalid, bp, spec
-from .schemas import Page, PageQuery, Problem
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
-KindName = Literal["enterprise", "fund", "bank", "incubator", "ecommerce", "association", "government", "other"]
 StatusName = Literal["pending", "sent", "opened", "registered", "declined"]
 
 
-class OrganisationRef(BaseModel):
+class OrganisationRef(OrganisationFields):
     """A new organisation, or one matched by credit code then exact name."""
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: KindName
-    credit_code: str | None = Field(None, max_length=40)
-    province: str | None = Field(None, max_length=50)
-    city: str | None = Field(None, max_length=50)
-    industry: str | None = Field(None, max_length=50)
-    website: str | None = Field(None, max_length=300)
+    name: str = Field(min_length=1, max_length=values.ORG_NAME_MAX)
+    kind: Kind
 
 
 class InvitationIn(BaseModel):
     organisation_id: int | None = None
     organisation: OrganisationRef | None = None
-    contact_name: str = Field(min_length=1, max_length=100)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=40)
+    contact_name: str = Field(min_length=1, max_length=values.PERSON_NAME_MAX)
+    email: str | None = Field(None, max_length=values.EMAIL_MAX)
+    phone: str | None = Field(None, max_length=values.PHONE_INPUT_MAX)
     seats: int = Field(1, ge=1, le=service.MAX_SEATS)
 
 
 class OrganisationBrief(BaseModel):
     id: int
     name: str
-    kind: KindName
+    kind: Kind
     credit_code: str | None
 
 
@@ -120,7 +114,7 @@ class RowError(BaseModel):
 class PreviewRow(BaseModel):
     row: int
     organisation: str
-    kind: KindName | None
+    kind: Kind | None
     credit_code: str | None
     contact_name: str
     email: str | None

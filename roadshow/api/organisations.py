@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from flask import g
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,44 +10,32 @@ from spectree import Response
 from ..models import Organisation
 from ..permissions import P, can, require
 from ..services import organisations as service
+from ..services import values
 from . import bp, spec
-from .schemas import Page, PageQuery, Problem
-
-KindName = Literal["enterprise", "fund", "bank", "incubator", "ecommerce", "association", "government", "other"]
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
 
 class ContactIn(BaseModel):
     id: int | None = Field(None, description="An existing contact's id to keep or change it; omit to add one.")
-    name: str = Field(min_length=1, max_length=100)
-    title: str | None = Field(None, max_length=100)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=30)
+    name: str = Field(min_length=1, max_length=values.PERSON_NAME_MAX)
+    title: str | None = Field(None, max_length=values.TITLE_MAX)
+    email: str | None = Field(None, max_length=values.EMAIL_MAX)
+    phone: str | None = Field(None, max_length=values.PHONE_INPUT_MAX)
 
 
-class OrganisationIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    kind: KindName
-    credit_code: str | None = Field(None, max_length=40,
-                                    description="统一社会信用代码, 18 characters (GB 32100); lower case accepted.")
-    province: str | None = Field(None, max_length=50)
-    city: str | None = Field(None, max_length=50)
-    industry: str | None = Field(None, max_length=50, description="A name from GET /api/v1/industries.")
-    website: str | None = Field(None, max_length=300)
-    contacts: list[ContactIn] | None = Field(None, max_length=50)
+class OrganisationIn(OrganisationFields):
+    name: str = Field(min_length=1, max_length=values.ORG_NAME_MAX)
+    kind: Kind
+    contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
 
 
-class OrganisationPatch(BaseModel):
+class OrganisationPatch(OrganisationFields):
     """Only the fields sent change. `contacts`, when sent, is the whole new list: contacts left out are
     removed (unless they have been invited), rows with an `id` update that contact, rows without add one."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    kind: KindName | None = None
-    credit_code: str | None = Field(None, max_length=40)
-    province: str | None = Field(None, max_length=50)
-    city: str | None = Field(None, max_length=50)
-    industry: str | None = Field(None, max_length=50)
-    website: str | None = Field(None, max_length=300)
-    contacts: list[ContactIn] | None = Field(None, max_length=50)
+    name: str | None = Field(None, min_length=1, max_length=values.ORG_NAME_MAX)
+    kind: Kind | None = None
+    contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
 
 
 class ContactOut(BaseModel):
@@ -62,7 +49,7 @@ class ContactOut(BaseModel):
 class OrganisationOut(BaseModel):
     id: int
     name: str
-    kind: KindName
+    kind: Kind
     credit_code: str | None
     province: str | None
     city: str | None
@@ -84,9 +71,11 @@ class OrganisationOut(BaseModel):
 
 
 class OrganisationQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Part of the name (or the start of the credit code).")
-    kind: KindName | None = None
-    industry: str | None = Field(None, max_length=50, description="Exactly this industry name.")
+    q: str | None = Field(None, max_length=values.ORG_NAME_MAX,
+                          description="Part of the name (or the start of the credit code).")
+    kind: Kind | None = None
+    industry: str | None = Field(None, max_length=values.INDUSTRY_MAX,
+                                 description="Exactly this industry name.")
 
 
 class IndustryOut(BaseModel):

@@ -13,29 +13,27 @@ from ..extensions import limiter
 from ..models import OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
 from ..services import registration as service
+from ..services import values
 from ..services.events import get_event
 from . import bp, public, spec
-from .schemas import Page, PageQuery, Problem
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
-KindName = Literal["enterprise", "fund", "bank", "incubator", "ecommerce", "association", "government", "other"]
 StatusName = Literal["pending", "confirmed", "waitlisted", "cancelled", "rejected"]
 
 
-class OrganisationIn(BaseModel):
-    name: str | None = Field(None, max_length=200)
-    kind: KindName | None = None
-    credit_code: str | None = Field(None, max_length=40)
-    province: str | None = Field(None, max_length=50)
-    city: str | None = Field(None, max_length=50)
-    industry: str | None = Field(None, max_length=50)
-    website: str | None = Field(None, max_length=300)
+class OrganisationIn(OrganisationFields):
+    """Taken from the invitation when omitted; another name is matched by credit code, then exact name,
+    or created."""
+
+    name: str | None = Field(None, max_length=values.ORG_NAME_MAX)
+    kind: Kind | None = None
 
 
 class AttendeeIn(BaseModel):
-    name: str = Field(max_length=200)
-    phone: str = Field(max_length=40)
-    email: str | None = Field(None, max_length=254)
-    title: str | None = Field(None, max_length=200)
+    name: str = Field(max_length=values.PERSON_NAME_MAX)
+    phone: str = Field(max_length=values.PHONE_INPUT_MAX)
+    email: str | None = Field(None, max_length=values.EMAIL_MAX)
+    title: str | None = Field(None, max_length=values.TITLE_MAX)
 
 
 class RegistrationIn(BaseModel):
@@ -58,7 +56,7 @@ class PublicAttendeeOut(BaseModel):
 class OrganisationRef(BaseModel):
     id: int
     name: str
-    kind: KindName
+    kind: Kind
 
 
 class PublicRegistrationOut(BaseModel):
@@ -104,7 +102,7 @@ class ListQuery(PageQuery):
     model_config = ConfigDict(extra="ignore")
 
     status: StatusName | None = None
-    kind: KindName | None = None
+    kind: Kind | None = None
 
 
 class RejectIn(BaseModel):

@@ -1,11 +1,21 @@
-"""Schemas shared by every API module: problems, pagination."""
+"""Schemas shared by every API module: problems, pagination, an organisation's optional fields.
+
+Limits and enums come from the services and models (services/values.py, models.OrgKind): the schema
+refuses what the service would refuse for its length, and the service then checks the rest."""
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from ..models import OrgKind
+from ..services import values
 
 T = TypeVar("T")
+
+# An organisation's kind: the model's enum, described in the document by its values where it is used
+# (not as one more component under every schema that has a kind).
+Kind = Annotated[OrgKind, WithJsonSchema({"type": "string", "enum": [kind.value for kind in OrgKind]})]
 
 
 class Problem(BaseModel):
@@ -32,3 +42,17 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     per_page: int
+
+
+class OrganisationFields(BaseModel):
+    """The optional fields of an organisation, as every API that takes one accepts them; the service
+    (`organisations.clean_organisation`) checks them the same way on every path."""
+
+    credit_code: str | None = Field(None, max_length=values.CREDIT_CODE_INPUT_MAX,
+                                    description="统一社会信用代码, 18 characters (GB 32100); lower case accepted.")
+    province: str | None = Field(None, max_length=values.PLACE_MAX)
+    city: str | None = Field(None, max_length=values.PLACE_MAX)
+    industry: str | None = Field(None, max_length=values.INDUSTRY_MAX,
+                                 description="A name from GET /api/v1/industries.")
+    website: str | None = Field(None, max_length=values.WEBSITE_MAX,
+                                description="An http or https address; a bare host name is taken as https.")

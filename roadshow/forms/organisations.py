@@ -1,32 +1,30 @@
 """Console forms for organisations and their contacts. The domain rules (credit code, industry list,
-web address, e-mail and phone shapes) are checked by services.organisations, whose messages the view
-puts beside the fields; the forms only hold the input."""
+web address, e-mail and phone shapes) are those of services.organisations and services.values: the
+fields' validators run the same cleaners, and the view puts the service's other messages (a contact
+that cannot be removed, a credit code taken) beside the fields."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 
 from ..labels import ORG_KIND
-from ..models import OrgKind
-
-ORG_FIELDS = ("name", "kind", "credit_code", "province", "city", "industry", "website")
-
-
-def _at_most(n: int) -> Length:
-    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
+from ..models import Organisation, OrgKind
+from ..services import values
+from ..services.organisations import FIELDS as ORG_FIELDS
+from .validators import CreditCode, Email, Industry, Phone, Text, Url
 
 
 class ContactForm(Form):
     """One row of the contact list; a row left empty is ignored, `remove` drops a saved contact."""
 
     id = HiddenField()
-    name = StringField(_l("Contact name"), validators=[Optional(), _at_most(100)])
-    title = StringField(_l("Job title"), validators=[Optional(), _at_most(100)])
-    phone = StringField(_l("Phone"), validators=[Optional(), _at_most(30)])
-    email = StringField(_l("Email"), validators=[Optional(), _at_most(254)])
+    name = StringField(_l("Contact name"), validators=[Text(values.PERSON_NAME_MAX)])
+    title = StringField(_l("Job title"), validators=[Text(values.TITLE_MAX)])
+    phone = StringField(_l("Phone"), validators=[Phone()])
+    email = StringField(_l("Email"), validators=[Email()])
     remove = BooleanField(_l("Remove this contact"))
 
     def is_blank(self) -> bool:
@@ -35,17 +33,20 @@ class ContactForm(Form):
 
 
 class OrganisationForm(FlaskForm):
+    # The organisation being edited (None for a new one): its industry stays acceptable off the list.
+    current_organisation: Organisation | None = None
+
     name = StringField(_l("Organisation name"), validators=[DataRequired(message=_l("Enter the organisation's name.")),
-                                               _at_most(200)])
+                                               Text(values.ORG_NAME_MAX)])
     kind = SelectField(_l("Kind"), default=OrgKind.enterprise.value,
                        choices=[SelectChoice(kind.value, label) for kind, label in ORG_KIND.items()])
-    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), _at_most(40)],
+    credit_code = StringField(_l("Unified social credit code"), validators=[CreditCode()],
                               description=_l("18 characters, as on the business licence. Optional."))
-    province = StringField(_l("Province"), validators=[Optional(), _at_most(50)])
-    city = StringField(_l("City"), validators=[Optional(), _at_most(50)])
-    # Choices come from the district's industry list at request time; the service checks the value.
-    industry = SelectField(_l("Industry"), choices=[], validate_choice=False)
-    website = StringField(_l("Website"), validators=[Optional(), _at_most(300)])
+    province = StringField(_l("Province"), validators=[Text(values.PLACE_MAX)])
+    city = StringField(_l("City"), validators=[Text(values.PLACE_MAX)])
+    # Choices come from the district's industry list at request time; the validator checks the value.
+    industry = SelectField(_l("Industry"), choices=[], validate_choice=False, validators=[Industry()])
+    website = StringField(_l("Website"), validators=[Url()])
     submit = SubmitField(_l("Save"))
 
     def set_industries(self, names: list[str]) -> None:

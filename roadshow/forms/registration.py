@@ -1,7 +1,8 @@
 """Public registration forms (invitation and open events), attendee edits, and the organisers' decisions.
 
-The rules (phone numbers, seats, consent) live in services/registration.py; these forms carry the
-fields and the CSRF token, and `apply_errors` puts the service's messages beside the fields."""
+The rules (phone numbers, seats, consent) live in services/registration.py and services/values.py; the
+fields' validators run the same cleaners, and `apply_errors` puts the service's other messages beside
+the fields."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,14 +13,16 @@ from wtforms.validators import Length
 
 from ..labels import ORG_KIND
 from ..models import OrgKind
+from ..services import values
+from .validators import CreditCode, Email, Phone, Text
 
 
 class AttendeeForm(Form):
     id = HiddenField()
-    name = StringField(_l("Name"), validators=[Length(max=100)])
-    phone = TelField(_l("Mobile phone"), validators=[Length(max=40)])
-    email = EmailField(_l("Email"), validators=[Length(max=254)])
-    title = StringField(_l("Job title"), validators=[Length(max=100)])
+    name = StringField(_l("Name"), validators=[Text(values.PERSON_NAME_MAX)])
+    phone = TelField(_l("Mobile phone"), validators=[Phone()])
+    email = EmailField(_l("Email"), validators=[Email()])
+    title = StringField(_l("Job title"), validators=[Text(values.TITLE_MAX)])
 
 
 class AttendeesForm(FlaskForm):
@@ -35,9 +38,9 @@ class AttendeesForm(FlaskForm):
 
 
 class RegistrationForm(AttendeesForm):
-    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Text(values.ORG_NAME_MAX)])
     kind = SelectField(_l("Kind of organisation"), default=OrgKind.enterprise.value)
-    credit_code = StringField(_l("Unified social credit code (optional)"), validators=[Length(max=40)])
+    credit_code = StringField(_l("Unified social credit code (optional)"), validators=[CreditCode()])
     consent = BooleanField()
 
     def __init__(self, *args, **kwargs):

@@ -44,3 +44,13 @@ class Gone(DomainError):
 class AuthenticationFailed(DomainError):
     status = 401
     title = _l("Authentication failed")
+
+
+class InvalidValue(Invalid):
+    """One value that breaks its rule (services/values.py): `message` is what a form shows beside the
+    field, `errors` the same message under the field's name for the API."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__({field: [message]})
+        self.field = field
+        self.message = message

@@ -25,11 +25,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Event, EventStatus, Organisation, OrgKind, User
-from . import uploads
-from . import audit, invitations
+from . import audit, invitations, uploads, values
 from .errors import DomainError, Gone, Invalid
 from .locks import dry_run, lock_event
-from .organisations import by_credit_code, clean_credit_code, find_or_create_organisation
+from .organisations import by_credit_code, clean_contact_name, clean_credit_code, find_or_create_organisation
 
 MAX_ROWS = 2000
 MAX_COLUMNS = 30
@@ -238,14 +237,14 @@ def read_rows(file) -> tuple[str, list[Row]]:
 
 # ------------------------------------------------------------------------------------------ validating
 
+def _organisation_name(value: str, field: str) -> str:
+    return values.require_text(value, field, max_length=values.ORG_NAME_MAX,
+                               missing=_("Enter the organisation's name."))
+
+
 def _validate(row: Row) -> None:
     raw = row.raw
-    name = raw["organisation"].strip()
-    if not name:
-        row.error("organisation", _("Enter the organisation's name."))
-    elif len(name) > 200:
-        row.error("organisation", _("The name is too long (at most %(max)s characters).", max=200))
-    row.values["organisation"] = name
+    row.values["organisation"] = raw["organisation"].strip()
     kind = raw["kind"].strip()
     if kind:
         found = KIND_NAMES.get(kind.lower())
@@ -255,13 +254,12 @@ def _validate(row: Row) -> None:
         row.values["kind"] = found
     else:
         row.values["kind"] = None
-    checks = (("credit_code", lambda v: clean_credit_code(v, "credit_code")),
-              ("contact_name", invitations.clean_contact_name),
-              ("email", invitations.clean_email),
-              ("phone", invitations.clean_phone))
+    checks = (("organisation", _organisation_name), ("credit_code", clean_credit_code),
+              ("contact_name", clean_contact_name), ("email", values.clean_email),
+              ("phone", values.clean_phone))
     for column, clean in checks:
         try:
-            row.values[column] = clean(raw[column])
+            row.values[column] = clean(raw[column], column)
         except Invalid as exc:
             for messages in exc.errors.values():
                 for message in messages:

@@ -6,24 +6,21 @@ exists exactly when the change was committed; delivery happens after commit, in 
 """
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import urls
 from ..extensions import db
-from ..models import (Event, EventStatus, Invitation, InvitationStatus, OutboxMessage, Organisation, OrgKind,
-                      User)
+from ..models import Event, EventStatus, Invitation, InvitationStatus, OutboxMessage, Organisation, User
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages
+from . import audit, calendar, mail, messages, values
 from .errors import Conflict, Gone, Invalid, NotFound
 from .locks import lock_event
-from .organisations import find_or_create_contact, find_or_create_organisation
+from .organisations import clean_contact_name, find_or_create_contact, find_or_create_organisation
 
 MAX_SEATS = 50
 MAIL_KIND = messages.INVITATION
@@ -31,59 +28,12 @@ MAIL_KIND = messages.INVITATION
 # Statuses an invitation mail may be (re)sent in; registered and declined invitees are left alone.
 SENDABLE = (InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.opened)
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
-_INTERNATIONAL = re.compile(r"\+\d{7,15}")
-
-
-def clean_email(value: str | None, field_name: str = "email") -> str | None:
-    """'' → None; otherwise a syntactically valid address, lower case (no DNS lookup)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) > 254:
-        raise Invalid({field_name: [_("This email address is too long.")]})
-    try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise Invalid({field_name: [_("This is not a valid email address.")]}) from None
-
-
-def clean_phone(value: str | None, field_name: str = "phone") -> str | None:
-    """Chinese mobile numbers (with or without +86), landlines with area code, and international
-    numbers with + and the country code. Spaces and dashes between digit groups are allowed."""
-    raw = (value or "").strip()
-    if not raw:
-        return None
-    compact = re.sub(r"[\s()（）]", "", raw)
-    digits = compact.replace("-", "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and _MOBILE.fullmatch(digits[len(prefix):]):
-            return digits[len(prefix):]
-    if _MOBILE.fullmatch(digits):
-        return digits
-    if _LANDLINE.fullmatch(compact):
-        return compact
-    if _INTERNATIONAL.fullmatch(digits):
-        return digits
-    raise Invalid({field_name: [_("Enter a mobile number (11 digits), a landline with its area code, "
-                                  "or an international number starting with +.")]})
-
 
 def clean_seats(value: int | None, field_name: str = "seats") -> int:
     seats = 1 if value is None else value
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS:
         raise Invalid({field_name: [_("Seats must be a whole number from 1 to %(max)s.", max=MAX_SEATS)]})
     return seats
-
-
-def clean_contact_name(value: str | None, field_name: str = "contact_name") -> str:
-    name = (value or "").strip()
-    if not name:
-        raise Invalid({field_name: [_("Enter the contact's name.")]})
-    if len(name) > 100:
-        raise Invalid({field_name: [_("The name is too long (at most %(max)s characters).", max=100)]})
-    return name
 
 
 def personal_url(invitation: Invitation) -> str:
@@ -109,22 +59,9 @@ def _organisation_from(organisation_id: int | None, organisation: dict | Organis
     if not organisation:
         raise Invalid({"organisation": [_("Choose the organisation to invite.")]})
     fields = dict(organisation)
-    name = (fields.pop("name", None) or "").strip()
-    kind = fields.pop("kind", None)
-    errors: dict[str, list[str]] = {}
-    if not name:
-        errors["organisation.name"] = [_("Enter the organisation's name.")]
-    elif len(name) > 200:
-        errors["organisation.name"] = [_("The name is too long (at most %(max)s characters).", max=200)]
     try:
-        kind = OrgKind(kind)
-    except ValueError:
-        errors["organisation.kind"] = [_("Choose the kind of organisation.")]
-    if errors:
-        raise Invalid(errors)
-    code = fields.pop("credit_code", None)
-    try:
-        org, _created = find_or_create_organisation(name, kind, credit_code=code, actor=actor, **fields)
+        org, _created = find_or_create_organisation(fields.pop("name", None), fields.pop("kind", None),
+                                                     actor=actor, **fields)
     except Invalid as exc:
         raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
     return org
@@ -144,28 +81,30 @@ def create_invitation(event: Event, *, organisation_id: int | None = None,
         event = lock_event(event.id)
     _check_event_open(event)
     errors: dict[str, list[str]] = {}
-    values = {}
-    for name, cleaner, raw in (("contact_name", clean_contact_name, contact_name), ("email", clean_email, email),
-                               ("phone", clean_phone, phone), ("seats", clean_seats, seats)):
+    cleaned: dict = {}
+    for name, cleaner, raw in (("contact_name", clean_contact_name, contact_name),
+                               ("email", values.clean_email, email), ("phone", values.clean_phone, phone),
+                               ("seats", clean_seats, seats)):
         try:
-            values[name] = cleaner(raw)
+            cleaned[name] = cleaner(raw)
         except Invalid as exc:
             errors.update(exc.errors)
     if errors:
         raise Invalid(errors)
     org = _organisation_from(organisation_id, organisation, actor)
-    contact = find_or_create_contact(org, values["contact_name"], email=values["email"], phone=values["phone"])
+    contact = find_or_create_contact(org, cleaned["contact_name"], email=cleaned["email"],
+                                     phone=cleaned["phone"])
     # A contact found by name and phone gains the email given now (and the other way round).
-    if values["email"] and not contact.email:
-        contact.email = values["email"]
-    if values["phone"] and not contact.phone:
-        contact.phone = values["phone"]
+    if cleaned["email"] and not contact.email:
+        contact.email = cleaned["email"]
+    if cleaned["phone"] and not contact.phone:
+        contact.phone = cleaned["phone"]
     existing = db.session.scalar(select(Invitation).where(Invitation.event_id == event.id,
                                                           Invitation.contact_id == contact.id))
     if existing is not None:
         raise Conflict(_("%(name)s of %(org)s is already invited to this event.", name=contact.name,
                          org=org.name), existing_id=existing.id)
-    invitation = Invitation(event_id=event.id, organisation=org, contact=contact, seats=values["seats"],
+    invitation = Invitation(event_id=event.id, organisation=org, contact=contact, seats=cleaned["seats"],
                             token=secrets.token_urlsafe(24), status=InvitationStatus.pending)
     try:
         with db.session.begin_nested():

@@ -5,43 +5,39 @@ Every rule about an organisation's fields lives here; the API and the console on
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Contact, Industry, Invitation, Organisation, OrgKind, User
-from . import audit, credit_code
-from .errors import Conflict, Invalid, NotFound
+from . import audit, credit_code, values
+from .errors import Conflict, Invalid, InvalidValue, NotFound
 
-NAME_MAX = 200
-PLACE_MAX = 50
-WEBSITE_MAX = 300
 CONTACTS_MAX = 50
 CONTACT_FIELDS = ("name", "title", "email", "phone")
 # The fields of an organisation the services accept, in the order forms and logs show them.
 FIELDS = ("name", "kind", "credit_code", "province", "city", "industry", "website")
 
 
-def clean_credit_code(value: str | None, field: str = "credit_code") -> str | None:
+def clean_credit_code(value: Any, field: str = "credit_code") -> str | None:
     """'' → None; lower case accepted, stored upper case; a wrong check character is Invalid."""
-    if value is None or not value.strip():
+    if value is None or not str(value).strip():
         return None
-    code = credit_code.normalise(value)
+    code = credit_code.normalise(str(value))
     if len(code) != 18:
-        raise Invalid({field: [_("A unified social credit code has 18 characters; this one has %(n)d.",
-                                 n=len(code))]})
+        raise InvalidValue(field, _("A unified social credit code has 18 characters; this one has %(n)d.",
+                                    n=len(code)))
     if any(c not in credit_code.ALPHABET for c in code):
-        raise Invalid({field: [_("A unified social credit code uses only digits and capital letters "
-                                 "other than I, O, S, V and Z.")]})
+        raise InvalidValue(field, _("A unified social credit code uses only digits and capital letters "
+                                    "other than I, O, S, V and Z."))
     if not credit_code.is_valid(code):
-        raise Invalid({field: [_("This is not a valid unified social credit code (check the 18 characters).")]})
+        raise InvalidValue(field, _("This is not a valid unified social credit code "
+                                    "(check the 18 characters)."))
     return code
 
 
@@ -49,12 +45,17 @@ def by_credit_code(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
 
 
-def find_or_create_organisation(name: str, kind: OrgKind | str, *, credit_code: str | None = None,
-                                actor: User | None = None, **fields) -> tuple[Organisation, bool]:
+def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *,
+                                credit_code: str | None = None, actor: User | None = None,
+                                **fields: Any) -> tuple[Organisation, bool]:
     """Match by credit code, then by exact name; create only when neither matches.
-    Returns (organisation, created)."""
-    code = clean_credit_code(credit_code)
-    name = name.strip()
+    Returns (organisation, created). Every field is cleaned by `clean_organisation` first, matched or not
+    (Invalid keyed by field); the other fields (FIELDS) are used only for a new organisation."""
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of an organisation: {sorted(unknown)}")
+    cleaned = clean_organisation({**fields, "name": name, "kind": kind, "credit_code": credit_code})
+    name, code = cleaned.pop("name"), cleaned.pop("credit_code")
     if code:
         found = by_credit_code(code)
         if found is not None:
@@ -64,8 +65,7 @@ def find_or_create_organisation(name: str, kind: OrgKind | str, *, credit_code: 
         if code and found.credit_code is None:
             found.credit_code = code
         return found, False
-    org = Organisation(name=name, kind=OrgKind(kind), credit_code=code,
-                       **{k: v for k, v in fields.items() if v not in (None, "")})
+    org = Organisation(name=name, credit_code=code, **{k: v for k, v in cleaned.items() if v is not None})
     db.session.add(org)
     db.session.flush()
     audit.record(actor, "organisation.create", "organisation", org.id,
@@ -139,83 +139,59 @@ def search_organisations(q: str | None = None, kind: OrgKind | str | None = None
 
 # --- writing -----------------------------------------------------------------------------------
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
+def clean_contact_name(value: Any, field: str = "contact_name") -> str:
+    return values.require_text(value, field, max_length=values.PERSON_NAME_MAX,
+                               missing=_("Enter the contact's name."))
 
 
-def clean_website(value: Any, field: str = "website") -> str | None:
-    """An http(s) address; a bare host name ("www.example.com") is taken as https."""
-    value = _text(value)
-    if value is None:
-        return None
-    if "://" not in value:
-        value = "https://" + value
-    message = _("Enter a web address starting with http:// or https://, e.g. https://www.example.com.")
+def clean_kind(value: Any, field: str = "kind") -> OrgKind:
     try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
+        return OrgKind(value.value if isinstance(value, OrgKind) else value)
     except ValueError:
-        raise Invalid({field: [message]}) from None
-    if parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in value) \
-            or ("." not in host and host != "localhost"):
-        raise Invalid({field: [message]})
-    if len(value) > WEBSITE_MAX:
-        raise Invalid({field: [_("At most %(n)d characters.", n=WEBSITE_MAX)]})
-    return value
+        raise InvalidValue(field, _("Choose the kind of organisation.")) from None
 
 
-def _clean_fields(data: Mapping[str, Any], *, partial: bool, current: Organisation | None = None) -> dict[str, Any]:
-    """The organisation fields in `data`, cleaned; every problem at once as one Invalid. An industry
-    the organisation already has stays acceptable after it leaves the district's list."""
+def clean_industry(value: Any, field: str = "industry", *, current: Organisation | None = None) -> str | None:
+    """'' → None; otherwise a name of the district's industry list. An industry the organisation
+    (`current`) already has stays acceptable after it leaves the list."""
+    name = values.clean_text(value, field, max_length=values.INDUSTRY_MAX)
+    kept = current is not None and name == current.industry
+    if name is not None and not kept and name not in industry_names():
+        raise InvalidValue(field, _("Choose an industry from the district's list."))
+    return name
+
+
+def clean_organisation(data: Mapping[str, Any], *, partial: bool = False,
+                       current: Organisation | None = None) -> dict[str, Any]:
+    """The organisation fields in `data` (FIELDS, and `contacts`), cleaned: the one set of rules for
+    every path that creates or changes an organisation (console, API, registration, invitations,
+    import). Every problem at once as one Invalid keyed by field. `partial`: only the fields present
+    (a PATCH); otherwise name and kind are required. `current`: the organisation being changed."""
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
 
-    if "name" in data or not partial:
-        name = _text(data.get("name"))
-        if name is None:
-            errors["name"] = [_("Enter the organisation's name.")]
-        elif len(name) > NAME_MAX:
-            errors["name"] = [_("At most %(n)d characters.", n=NAME_MAX)]
-        else:
-            out["name"] = name
-    if "kind" in data or not partial:
-        kind = data.get("kind")
+    def clean(field: str, cleaner: Callable[[Any], Any]) -> None:
         try:
-            out["kind"] = OrgKind(kind.value if isinstance(kind, OrgKind) else kind)
-        except ValueError:
-            errors["kind"] = [_("Choose the kind of organisation.")]
-    if "credit_code" in data:
-        try:
-            out["credit_code"] = clean_credit_code(data.get("credit_code"))
+            out[field] = cleaner(data.get(field))
         except Invalid as exc:
             errors.update(exc.errors)
+
+    if "name" in data or not partial:
+        clean("name", lambda v: values.require_text(v, "name", max_length=values.ORG_NAME_MAX,
+                                                    missing=_("Enter the organisation's name.")))
+    if "kind" in data or not partial:
+        clean("kind", clean_kind)
+    if "credit_code" in data:
+        clean("credit_code", clean_credit_code)
     for field in ("province", "city"):
         if field in data:
-            value = _text(data.get(field))
-            if value is not None and len(value) > PLACE_MAX:
-                errors[field] = [_("At most %(n)d characters.", n=PLACE_MAX)]
-            else:
-                out[field] = value
+            clean(field, lambda v, f=field: values.clean_text(v, f, max_length=values.PLACE_MAX))
     if "industry" in data:
-        value = _text(data.get("industry"))
-        if value is not None and value not in industry_names() \
-                and not (current is not None and value == current.industry):
-            errors["industry"] = [_("Choose an industry from the district's list.")]
-        else:
-            out["industry"] = value
+        clean("industry", lambda v: clean_industry(v, current=current))
     if "website" in data:
-        try:
-            out["website"] = clean_website(data.get("website"))
-        except Invalid as exc:
-            errors.update(exc.errors)
+        clean("website", values.clean_url)
     if "contacts" in data and data.get("contacts") is not None:
-        try:
-            out["contacts"] = _clean_contacts(data["contacts"])
-        except Invalid as exc:
-            errors.update(exc.errors)
+        clean("contacts", _clean_contacts)
     if errors:
         raise Invalid(errors)
     return out
@@ -232,30 +208,14 @@ def _clean_contacts(contacts: Any) -> list[dict[str, Any]]:
         raw = dict(raw)
         row: dict[str, Any] = {"id": raw.get("id")}
         key = f"contacts.{i}."
-        name = _text(raw.get("name"))
-        if name is None:
-            errors[key + "name"] = [_("Enter the contact's name.")]
-        elif len(name) > 100:
-            errors[key + "name"] = [_("At most %(n)d characters.", n=100)]
-        row["name"] = name
-        title = _text(raw.get("title"))
-        if title is not None and len(title) > 100:
-            errors[key + "title"] = [_("At most %(n)d characters.", n=100)]
-        row["title"] = title
-        email = _text(raw.get("email"))
-        if email is not None:
+        for field, cleaner in (("name", clean_contact_name),
+                               ("title", lambda v, f: values.clean_text(v, f, max_length=values.TITLE_MAX)),
+                               ("email", values.clean_email), ("phone", values.clean_phone)):
             try:
-                email = validate_email(email, check_deliverability=False).normalized.lower()
-            except EmailNotValidError:
-                errors[key + "email"] = [_("Enter a valid email address.")]
-        row["email"] = email
-        phone = _text(raw.get("phone"))
-        if phone is not None:
-            digits = sum(c.isdigit() for c in phone)
-            if len(phone) > 30 or digits < 5 or any(not (c.isdigit() or c in "+-() ") for c in phone):
-                errors[key + "phone"] = [_("Enter a phone number: digits, with + and the country code "
-                                           "for numbers outside China.")]
-        row["phone"] = phone
+                row[field] = cleaner(raw.get(field), key + field)
+            except Invalid as exc:
+                errors.update(exc.errors)
+                row[field] = None
         cleaned.append(row)
     if errors:
         raise Invalid(errors)
@@ -336,7 +296,7 @@ def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organ
     """A new organisation from `data` (FIELDS, and optionally `contacts`: a list of {name, title, email,
     phone}). Invalid fields → Invalid (all at once); a credit code already registered → Conflict with
     `existing_id`. To match an existing organisation instead, use `find_or_create_organisation`."""
-    fields = _clean_fields(data, partial=False)
+    fields = clean_organisation(data)
     contacts = fields.pop("contacts", None) or []
     ensure_unique_credit_code(fields.get("credit_code"))
     with _unique_credit_code(fields.get("credit_code")):
@@ -351,7 +311,7 @@ def create_organisation(data: Mapping[str, Any], *, actor: User | None) -> Organ
 def update_organisation(org: Organisation, data: Mapping[str, Any], *, actor: User | None) -> Organisation:
     """Change the fields present in `data` (a partial update); `contacts`, when present, replaces the
     contact list as `set_contacts` does. Same errors as `create_organisation`."""
-    fields = _clean_fields(data, partial=True, current=org)
+    fields = clean_organisation(data, partial=True, current=org)
     contacts = fields.pop("contacts", None)
     if "credit_code" in fields:
         ensure_unique_credit_code(fields["credit_code"], exclude_id=org.id)

@@ -15,7 +15,6 @@ even if it alone would fit. Registrations are never split.
 """
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -30,31 +29,13 @@ from ..extensions import db
 from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, Organisation,
                       OrgKind, Registration, RegistrationMode, RegistrationStatus, User)
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages, tickets
-from .errors import Conflict, Gone, Invalid, NotFound
+from . import audit, calendar, mail, messages, tickets, values
+from .errors import Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
-from .organisations import find_or_create_organisation
+from .organisations import clean_organisation, find_or_create_organisation
 
 # Attendees one registration may bring to an open event (invitations carry their own seats).
 OPEN_EVENT_MAX_ATTENDEES = 10
-
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
-_INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")  # E.164: country code and number, at most 15 digits
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-
-
-def clean_phone(value: str | None) -> str | None:
-    """'138 0013-8000' → '13800138000'; '+86 138…' → '13800138000'; '+44 20 7946 0958' → '+442079460958'.
-    None when it is neither a Chinese mobile number nor an international number with its country code."""
-    phone = _PHONE_NOISE.sub("", value or "")
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if phone.startswith("+"):
-        return phone if _INTERNATIONAL.fullmatch(phone) else None
-    return phone if _CN_MOBILE.fullmatch(phone) else None
 
 
 @dataclass
@@ -66,6 +47,26 @@ class AttendeeInput:
     id: int | None = None
 
 
+def _attendee_name(value: object, field: str) -> str:
+    return values.require_text(value, field, max_length=values.PERSON_NAME_MAX,
+                               missing=_("Enter the attendee's name."))
+
+
+def _attendee_phone(value: object, field: str) -> str:
+    phone = values.clean_phone(value, field)
+    if phone is None:
+        raise InvalidValue(field, _("Enter a mobile phone number."))
+    return phone
+
+
+def _attendee_title(value: object, field: str) -> str | None:
+    return values.clean_text(value, field, max_length=values.TITLE_MAX)
+
+
+_ATTENDEE_FIELDS = (("name", _attendee_name), ("phone", _attendee_phone), ("email", values.clean_email),
+                    ("title", _attendee_title))
+
+
 def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]:
     """Validate attendee rows; errors are keyed `attendees.<i>.<field>` (API and form alike)."""
     errors: dict[str, list[str]] = {}
@@ -75,27 +76,16 @@ def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]
     elif len(rows) > max_attendees:
         errors["attendees"] = [_("At most %(n)d attendees can be registered.", n=max_attendees)]
     for i, row in enumerate(rows or []):
-        name = (row.get("name") or "").strip()
-        email = (row.get("email") or "").strip().lower() or None
-        title = (row.get("title") or "").strip() or None
-        phone = clean_phone(row.get("phone"))
-        key = f"attendees.{i}"
-        if not name:
-            errors.setdefault(f"{key}.name", []).append(_("Enter the attendee's name."))
-        elif len(name) > 100:
-            errors.setdefault(f"{key}.name", []).append(_("The name is too long."))
-        if not (row.get("phone") or "").strip():
-            errors.setdefault(f"{key}.phone", []).append(_("Enter a mobile phone number."))
-        elif phone is None:
-            errors.setdefault(f"{key}.phone", []).append(
-                _("Enter a Chinese mobile number (11 digits starting with 1) or an international number "
-                  "starting with + and the country code."))
-        if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-            errors.setdefault(f"{key}.email", []).append(_("Enter a valid email address."))
-        if title and len(title) > 100:
-            errors.setdefault(f"{key}.title", []).append(_("The title is too long."))
+        person: dict[str, str | None] = {}
+        for field, clean in _ATTENDEE_FIELDS:
+            try:
+                person[field] = clean(row.get(field), f"attendees.{i}.{field}")
+            except Invalid as exc:
+                errors.update(exc.errors)
+                person[field] = None
         raw_id = row.get("id")
-        cleaned.append(AttendeeInput(name=name, phone=phone or "", email=email, title=title,
+        cleaned.append(AttendeeInput(name=person["name"] or "", phone=person["phone"] or "",
+                                     email=person["email"], title=person["title"],
                                      id=int(raw_id) if str(raw_id or "").isdigit() else None))
     if errors:
         raise Invalid(errors)
@@ -197,27 +187,32 @@ def _ensure_open(event: Event) -> None:
         raise Gone(_("Registration for this event is not open."))
 
 
-def _organisation_for(organisation: dict | None, invitation: Invitation | None, actor: User | None):
+def clean_organisation_input(organisation: dict | None, invitation: Invitation | None) -> dict | None:
+    """The registrant's organisation, cleaned by `organisations.clean_organisation` (errors keyed
+    `organisation.<field>`); None when it is the invitation's organisation (no other name typed).
+    The kind defaults to the invitation organisation's, else `other`."""
+    data = {k: v for k, v in (organisation or {}).items() if v not in (None, "")}
+    name = str(data.get("name") or "").strip()
+    own = invitation is not None and (not name or name == invitation.organisation.name)
+    if own:
+        data["name"] = invitation.organisation.name
+    data.setdefault("kind", invitation.organisation.kind if invitation is not None else OrgKind.other)
+    try:
+        cleaned = clean_organisation(data)
+    except Invalid as exc:
+        raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
+    return None if own else cleaned
+
+
+def _organisation_for(cleaned: dict | None, invitation: Invitation | None, actor: User | None):
     """The invitation's organisation unless the registrant typed another name (then matched by credit
     code, then exact name, or created). The registrant's input never renames an existing record."""
-    data = {k: v for k, v in (organisation or {}).items() if v not in (None, "")}
-    name = (data.get("name") or "").strip()
-    if invitation is not None and (not name or name == invitation.organisation.name):
+    if cleaned is None and invitation is not None:
         return invitation.organisation
-    if not name:
-        raise Invalid({"organisation.name": [_("Enter the name of your organisation.")]})
-    if len(name) > 200:
-        raise Invalid({"organisation.name": [_("The name is too long.")]})
-    kind = data.get("kind") or (invitation.organisation.kind if invitation is not None else OrgKind.other)
+    fields = dict(cleaned or {})
     try:
-        kind = OrgKind(kind)
-    except ValueError:
-        raise Invalid({"organisation.kind": [_("Choose a kind of organisation.")]}) from None
-    fields = {k: str(data[k])[:size] for k, size in (("province", 50), ("city", 50), ("industry", 50),
-                                                     ("website", 300)) if k in data}
-    try:
-        org, _created = find_or_create_organisation(name, kind, credit_code=data.get("credit_code"), actor=actor,
-                                                     **fields)
+        org, _created = find_or_create_organisation(fields.pop("name", None), fields.pop("kind", None),
+                                                     actor=actor, **fields)
     except Invalid as exc:
         raise Invalid({f"organisation.{k}": v for k, v in exc.errors.items()}) from None
     except IntegrityError:
@@ -256,6 +251,10 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         people = clean_attendees(attendees, max_attendees(event, invitation))
     except Invalid as exc:
         errors.update(exc.errors)
+    try:
+        organisation_input = clean_organisation_input(organisation, invitation)
+    except Invalid as exc:
+        errors.update(exc.errors)
     if consent is not True:
         errors["consent"] = [_("Please agree to the processing of your personal information.")]
     if errors:
@@ -268,7 +267,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         existing = active_registration(invitation)
         if existing is not None:
             raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
-    org = _organisation_for(organisation, invitation, actor)
+    org = _organisation_for(organisation_input, invitation, actor)
 
     now = utcnow()
     if event.approval_required:

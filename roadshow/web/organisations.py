@@ -91,6 +91,7 @@ def new():
 def edit(org_id: int):
     org = service.get_organisation(org_id)
     form = OrganisationEditForm(obj=org)
+    form.current_organisation = org
     if request.method == "GET":
         form.kind.data = org.kind.value
         form.contacts.append_entry()  # an empty row to add a contact

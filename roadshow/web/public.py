@@ -149,6 +149,9 @@ def update_attendees(token: str):
             flash(exc.detail, "danger")
             return redirect(url_for("public.manage", token=token))
         flash(_("The attendees have been saved."), "success")
+    elif form.errors and "csrf_token" not in form.errors:
+        # A field the form's validators refuse (services/values.py): shown beside it, like the service's.
+        return render_template("public/manage.html", **_manage_context(reg, form)), 422
     return redirect(url_for("public.manage", token=token))
 
 
