@@ -1,4 +1,5 @@
 # `make run` serves the app on SQLite; `make test` runs the whole suite. Both set up what they need.
+# `make test-fast`: everything but the browser tests; `make lint`: ruff and mypy (CI runs it).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,7 +8,7 @@ PORT ?= 5000
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 export FLASK_APP := app
 
-.PHONY: run test setup setup-dev translations chromium messages bench
+.PHONY: run test test-fast lint setup setup-dev translations chromium messages bench
 
 run: setup
 	$(BIN)/flask db upgrade
@@ -17,6 +18,13 @@ run: setup
 
 test: setup-dev chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: setup-dev
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: $(VENV)/.requirements translations
 setup-dev: setup $(VENV)/.requirements-dev

@@ -20,13 +20,23 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
 
-from .harness import (ROOT, bench_env, bracketed_ceiling, ceiling, fresh_database, get_script, gunicorn, peak_rss_kb,
-                      post_script, wrk)
+from .harness import (
+    ROOT,
+    bench_env,
+    bracketed_ceiling,
+    ceiling,
+    fresh_database,
+    get_script,
+    gunicorn,
+    peak_rss_kb,
+    post_script,
+    wrk,
+)
 
 RESULTS = ROOT / "benchmarks" / "results"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -71,7 +81,8 @@ def register_many(app, event_id: int, attendees: int, per_registration: int = 10
             party = min(per_registration, attendees - r)
             registration.register(event_id=event_id, organisation={"name": f"压测企业{r // per_registration}有限公司",
                                                                    "kind": "enterprise"},
-                                  attendees=[{"name": f"嘉宾{r + i}", "phone": f"139{r + i:08d}"} for i in range(party)],
+                                  attendees=[{"name": f"嘉宾{r + i}", "phone": f"139{r + i:08d}"}
+                                             for i in range(party)],
                                   consent=True)
             db.session.commit()
 
@@ -179,7 +190,8 @@ def bench_burst(kind: str, ceil: float, scale: float) -> dict:
     rps = total / wall
     return {"registrations": total, "seats": seats, "rps": round(rps, 1), "ceiling_beside": ceil_here,
             "ratio": ratio(rps, ceil_here["rps"]),
-            "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
             "server_errors": sum(1 for code, _ in outcomes if code >= 500),
             "confirmed": len(confirmed), "waitlisted": len(waitlisted),
             "arrival_order_kept": bool(confirmed and waitlisted and max(confirmed) < min(waitlisted))}
@@ -226,8 +238,10 @@ def bench_big(kind: str, ceil: float, scale: float, attendees: int) -> dict:
                              script=get_script(f"/api/v1/events/{event_id}/registrations?per_page=50", auth))
             list_path = f"/events/{event_id}/registrations/"
             signed_in = _signed_in_headers(base, "bench-console@example.com", "bench-password", list_path, "嘉宾")
-            page = wrk(f"{base}{list_path}", duration=5, connections=1, threads=1, script=get_script(list_path, signed_in))
-            worker = int(subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()[0])
+            page = wrk(f"{base}{list_path}", duration=5, connections=1, threads=1,
+                       script=get_script(list_path, signed_in))
+            worker = int(subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                        text=True).stdout.split()[0])
             rss_before = peak_rss_kb(worker)
             times = []
             for _ in range(3):
@@ -330,15 +344,18 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     for kind in args.db.split(","):
         ceil = ceiling(kind)
-        out = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "database": kind,
+        out = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit, "database": kind,
                "ceiling_rps": ceil.requests_per_s, "ceiling_p99_ms": ceil.p99_ms, "scale": args.scale}
         only = args.only.split(",")
         steps = {
-            "checkin": lambda: bench_checkin(kind, ceil.requests_per_s, args.scale),
-            "burst": lambda: bench_burst(kind, ceil.requests_per_s, args.scale),
-            "big": lambda: [bench_big(kind, ceil.requests_per_s, args.scale, n) for n in (2000, 20000)],
-            "feed": lambda: [bench_feed(kind, ceil.requests_per_s, args.scale, n) for n in (50, 500)],
-            "report": lambda: [bench_report(kind, ceil.requests_per_s, args.scale, n) for n in (1000, 10000)],
+            "checkin": lambda kind=kind, rps=ceil.requests_per_s: bench_checkin(kind, rps, args.scale),
+            "burst": lambda kind=kind, rps=ceil.requests_per_s: bench_burst(kind, rps, args.scale),
+            "big": lambda kind=kind, rps=ceil.requests_per_s: [bench_big(kind, rps, args.scale, n)
+                                                               for n in (2000, 20000)],
+            "feed": lambda kind=kind, rps=ceil.requests_per_s: [bench_feed(kind, rps, args.scale, n)
+                                                                for n in (50, 500)],
+            "report": lambda kind=kind, rps=ceil.requests_per_s: [bench_report(kind, rps, args.scale, n)
+                                                                  for n in (1000, 10000)],
         }
         for name in only:
             began = time.perf_counter()

@@ -77,9 +77,9 @@ def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = TH
         try:
             requests.get(base + "/", timeout=2)
             break
-        except requests.RequestException:
+        except requests.RequestException as exc:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{app_spec} did not start")
+                raise RuntimeError(f"{app_spec} did not start") from exc
             time.sleep(0.2)
     spy = _start_profiler(proc.pid) if PROFILE and app_spec == "app:app" else None
     try:
@@ -100,8 +100,8 @@ def _start_profiler(master_pid: int) -> subprocess.Popen:
     PROFILE.mkdir(parents=True, exist_ok=True)
     out = PROFILE / f"{len(list(PROFILE.glob('*.txt'))) + 1:02d}.txt"
     idle = ["--idle"] if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else []  # 0: CPU time only
-    spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking", *idle,
-                            "--rate", "200", "--format", "raw", "--output", str(out), "--pid", str(master_pid)],
+    spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking",
+                            *idle, "--rate", "200", "--format", "raw", "--output", str(out), "--pid", str(master_pid)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # let it attach before the load starts
     return spy

@@ -9,8 +9,8 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
-from sqlalchemy.exc import DataError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -74,8 +74,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, web  # noqa: F401
     from .services import locks  # noqa: F401  (SQLite transaction control)
-    from .web import admin, auth, calendar, checkin, console, events, exports, invitations, organisations
-    from .web import pipeline, public, registrations
+    from .web import (
+        admin,
+        auth,
+        calendar,
+        checkin,
+        console,
+        events,
+        exports,
+        invitations,
+        organisations,
+        pipeline,
+        public,
+        registrations,
+    )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
                    pipeline, exports, admin):

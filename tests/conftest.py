@@ -182,7 +182,8 @@ def start_gunicorn(port: int, workers: int = 2, threads: int = 4, **env) -> subp
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT, env=server_env(**env), stdout=subprocess.DEVNULL, stderr=open(TEST_TMP / f"gunicorn-{port}.log", "ab"),
+        cwd=ROOT, env=server_env(**env), stdout=subprocess.DEVNULL,
+        stderr=open(TEST_TMP / f"gunicorn-{port}.log", "ab"),  # the server keeps it open
         start_new_session=True,
     )
     wait_for(f"http://127.0.0.1:{port}/login", proc)

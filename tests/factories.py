@@ -7,8 +7,19 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from roadshow.extensions import db
-from roadshow.models import (Attendee, Contact, Event, EventStatus, Invitation, InvitationStatus, Organisation,
-                             OrgKind, Registration, RegistrationMode, RegistrationStatus)
+from roadshow.models import (
+    Attendee,
+    Contact,
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrgKind,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 from roadshow.models.types import utcnow
 from roadshow.services import tickets
 

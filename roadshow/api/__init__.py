@@ -169,5 +169,16 @@ def openapi_document():
     return document
 
 
-from . import (auth, checkins, events, exports, invitations, organisations, privacy,  # noqa: E402,F401
-               projects, registrations, reports, users)  # (routes register on bp)
+from . import (  # noqa: E402,F401
+    auth,
+    checkins,
+    events,
+    exports,
+    invitations,
+    organisations,
+    privacy,
+    projects,  # (routes register on bp)
+    registrations,
+    reports,
+    users,
+)

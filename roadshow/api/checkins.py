@@ -12,8 +12,8 @@ from spectree import Response
 from ..models import CheckIn
 from ..models.types import utcnow
 from ..permissions import P, require
-from ..services.events import get_event
 from ..services import checkin as service
+from ..services.events import get_event
 from ..uow import reads_then_writes
 from . import bp, spec
 from .schemas import Problem
@@ -88,7 +88,7 @@ class CheckinOut(BaseModel):
     attendee: AttendeeOut
 
     @classmethod
-    def of(cls, checkin: CheckIn) -> "CheckinOut":
+    def of(cls, checkin: CheckIn) -> CheckinOut:
         return cls(id=checkin.id, status=checkin.status.value, scanned_at=checkin.scanned_at,
                    device=checkin.device, created_at=checkin.created_at, ended_at=checkin.ended_at,
                    attendee=AttendeeOut(**service.attendee_dict(checkin.attendee)))

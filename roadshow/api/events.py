@@ -71,7 +71,7 @@ class EventOut(BaseModel):
     updated_at: AwareDatetime
 
     @classmethod
-    def of(cls, event: Event) -> "EventOut":
+    def of(cls, event: Event) -> EventOut:
         zoned = lambda value: event_service.in_zone(event, value)  # noqa: E731
         return cls(id=event.id, title=event.title, starts_at=zoned(event.starts_at), ends_at=zoned(event.ends_at),
                    timezone=event.timezone, venue=event.venue, address=event.address,

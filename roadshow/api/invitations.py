@@ -11,8 +11,8 @@ from spectree import Response
 from ..models import Invitation, OutboxMessage
 from ..permissions import P, require
 from ..services import imports, values
-from ..services.events import get_event
 from ..services import invitations as service
+from ..services.events import get_event
 from . import MULTIPART_ENDPOINTS, RequestInvalid, bp, spec
 from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
@@ -70,7 +70,7 @@ class InvitationOut(BaseModel):
     delivery: DeliveryOut | None
 
     @classmethod
-    def of(cls, inv: Invitation, delivery: OutboxMessage | None) -> "InvitationOut":
+    def of(cls, inv: Invitation, delivery: OutboxMessage | None) -> InvitationOut:
         org = inv.organisation
         return cls(
             id=inv.id, event_id=inv.event_id, status=inv.status.value, url=service.personal_url(inv),

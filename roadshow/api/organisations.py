@@ -60,7 +60,7 @@ class OrganisationOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, org: Organisation) -> "OrganisationOut":
+    def of(cls, org: Organisation) -> OrganisationOut:
         personal = can(g.api_user, P.read_personal_data)
         return cls(id=org.id, name=org.name, kind=org.kind.value, credit_code=org.credit_code,
                    province=org.province, city=org.city, industry=org.industry, website=org.website,

@@ -12,8 +12,8 @@ from spectree import Response
 from ..extensions import db
 from ..models import Event, Project, StageChange
 from ..permissions import P, require
-from ..services.events import get_event
 from ..services import pipeline
+from ..services.events import get_event
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
 
@@ -111,7 +111,7 @@ class ProjectOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, p: Project) -> "ProjectOut":
+    def of(cls, p: Project) -> ProjectOut:
         event = db.session.get(Event, p.source_event_id) if p.source_event_id else None
         return cls(
             id=p.id, name=p.name, organisation_id=p.organisation_id,
@@ -143,7 +143,7 @@ class StageChangeOut(BaseModel):
     recorded_at: datetime
 
     @classmethod
-    def of(cls, c: StageChange, users: dict) -> "StageChangeOut":
+    def of(cls, c: StageChange, users: dict) -> StageChangeOut:
         user = users.get(c.user_id)
         return cls(id=c.id, from_=c.from_stage.value if c.from_stage else None, to=c.to_stage.value, at=c.at,
                    user=UserRef(id=user.id, name=user.name, email=user.email) if user else None,

@@ -8,10 +8,10 @@ from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
-from ..ratelimits import token_guess_limit
 from ..extensions import limiter
 from ..models import OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
+from ..ratelimits import token_guess_limit
 from ..services import registration as service
 from ..services import values
 from ..services.events import get_event

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from spectree import Response
 
 from ..permissions import P, require
-from ..services.events import get_event
 from ..services import reports
+from ..services.events import get_event
 from . import bp, spec
 from .schemas import Problem
 

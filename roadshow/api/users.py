@@ -44,7 +44,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> "UserOut":
+    def of(cls, user: User) -> UserOut:
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value,
                    active=user.active, created_at=user.created_at)
 

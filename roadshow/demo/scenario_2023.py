@@ -30,8 +30,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (AuditEntry, Event, EventStatus, Industry, Invitation, Organisation, OrgKind, Project,
-                      Registration, RegistrationMode, Role, Stage, User)
+from ..models import (
+    AuditEntry,
+    Event,
+    EventStatus,
+    Industry,
+    Invitation,
+    Organisation,
+    OrgKind,
+    Project,
+    Registration,
+    RegistrationMode,
+    Role,
+    Stage,
+    User,
+)
 from ..models.types import frozen_clock
 from ..services import audit, checkin, events, invitations, mail, organisations, pipeline, registration, users
 from ..services.credit_code import complete

@@ -8,8 +8,17 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -87,7 +96,7 @@ class EventForm(FlaskForm):
         self.timezone.choices = choices
 
     @classmethod
-    def for_event(cls, event: Event, industries: list[str]) -> "EventForm":
+    def for_event(cls, event: Event, industries: list[str]) -> EventForm:
         zone = ZoneInfo(event.timezone or DEFAULT_TIMEZONE)
         return cls(industries=industries, title=event.title, timezone=event.timezone, venue=event.venue,
                    address=event.address, description=event.description, capacity=event.capacity,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -35,7 +35,7 @@ class ProjectForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    stage = SelectField(_l("New stage"), choices=[(s.value, STAGE[s]) for s in Stage],
+    stage = SelectField(_l("New stage"), choices=[SelectChoice(s.value, STAGE[s]) for s in Stage],
                         validators=[InputRequired(message=_l("Choose the new stage."))])
     date = DateField(_l("Date of the change"), validators=[InputRequired(message=_l("Enter the date."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)], render_kw={"rows": 2})

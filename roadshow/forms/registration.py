@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import EmailField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from ..labels import ORG_KIND
@@ -45,7 +46,7 @@ class RegistrationForm(AttendeesForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind.value, str(label)) for kind, label in ORG_KIND.items()]
+        self.kind.choices = [SelectChoice(kind.value, str(label)) for kind, label in ORG_KIND.items()]
 
     def organisation_data(self) -> dict:
         return {"name": (self.organisation.data or "").strip(), "kind": self.kind.data,

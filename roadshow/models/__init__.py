@@ -5,8 +5,7 @@ from .events import Event, EventStatus, RegistrationMode
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
 from .projects import STAGE_ORDER, Project, Stage, StageChange
-from .registrations import (ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration,
-                            RegistrationStatus)
+from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .users import ApiToken, Role, User
 
 __all__ = [

@@ -47,7 +47,7 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    contacts: Mapped[list["Contact"]] = relationship(back_populates="organisation", order_by="Contact.id",
+    contacts: Mapped[list[Contact]] = relationship(back_populates="organisation", order_by="Contact.id",
                                                      cascade="all, delete-orphan")
 
 

@@ -50,7 +50,7 @@ class Project(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship()
-    history: Mapped[list["StageChange"]] = relationship(
+    history: Mapped[list[StageChange]] = relationship(
         back_populates="project", order_by="StageChange.at, StageChange.id", cascade="all, delete-orphan"
     )
 

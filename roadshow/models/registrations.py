@@ -86,9 +86,9 @@ class Registration(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[Event] = relationship()
-    invitation: Mapped["Invitation | None"] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    attendees: Mapped[list["Attendee"]] = relationship(
+    attendees: Mapped[list[Attendee]] = relationship(
         back_populates="registration", order_by="Attendee.position", cascade="all, delete-orphan")
 
 

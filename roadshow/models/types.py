@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -17,7 +17,7 @@ def utcnow() -> datetime:
     """Now, in UTC: the one clock of every timestamp the models and services stamp themselves
     (created_at, registered and sent times, ...); inside `frozen_clock(at)` it is `at`."""
     frozen = _frozen_now.get()
-    return frozen if frozen is not None else datetime.now(timezone.utc)
+    return frozen if frozen is not None else datetime.now(UTC)
 
 
 @contextmanager
@@ -26,9 +26,9 @@ def frozen_clock(at: datetime) -> Iterator[datetime]:
     own keeps the real clock): a scenario replaying the past stamps its records with the past."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("frozen_clock needs an aware datetime")
-    token = _frozen_now.set(at.astimezone(timezone.utc))
+    token = _frozen_now.set(at.astimezone(UTC))
     try:
-        yield at.astimezone(timezone.utc)
+        yield at.astimezone(UTC)
     finally:
         _frozen_now.reset(token)
 
@@ -49,7 +49,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -58,5 +58,5 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -11,16 +11,16 @@ clients drop it.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar
+from icalendar import Calendar, Timezone, vCalAddress, vDDDLists, vDuration, vText
 from icalendar import Event as VEvent
-from icalendar import Timezone, vCalAddress, vDDDLists, vDuration, vText
 from sqlalchemy import case, cast, false, func, literal_column, select
 
 from .. import urls
@@ -197,7 +197,7 @@ def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
         if starts[-1].year < last_date.year - 1:
             # The zone stopped this transition within the range: the rule ends with its last occurrence.
             offset_from = observance["TZOFFSETFROM"].td
-            rule["until"] = (starts[-1] - offset_from).replace(tzinfo=timezone.utc)
+            rule["until"] = (starts[-1] - offset_from).replace(tzinfo=UTC)
         observance.add("rrule", rule)
     return tz
 
@@ -283,7 +283,7 @@ def feed_validator(industry: str | None = None) -> tuple[str, datetime | None]:
     if isinstance(last_modified, str):  # SQLite hands aggregates back untyped
         last_modified = datetime.fromisoformat(last_modified)
     if last_modified is not None and last_modified.tzinfo is None:
-        last_modified = last_modified.replace(tzinfo=timezone.utc)
+        last_modified = last_modified.replace(tzinfo=UTC)
     # The served text names the host (URL, links), so one host's copy is not another's.
     material = "|".join(str(part) for part in (count, last_modified and last_modified.isoformat(), *sums,
                                                industry or "", urls.base_url(), METHOD))

@@ -25,10 +25,11 @@ Door staff see the attendee's name, organisation and kind; never phone numbers o
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, String, bindparam, exists, func, literal, or_, select, text
@@ -37,8 +38,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, OrgKind, Registration,
-                      RegistrationStatus, User)
+from ..models import (
+    Attendee,
+    CheckIn,
+    CheckInStatus,
+    Event,
+    Organisation,
+    OrgKind,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from ..models.types import UTCDateTime, utcnow
 from . import audit, tickets
 from .errors import Conflict, NotFound

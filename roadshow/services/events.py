@@ -19,9 +19,24 @@ from sqlalchemy import and_, case, func, select
 from .. import urls
 from ..extensions import db
 from ..labels import EVENT_STATUS
-from ..models import (ACTIVE_REGISTRATION, Attendee, CheckIn, CheckInStatus, Contact, Event, EventStatus, Industry,
-                      Invitation, InvitationStatus, Organisation, OrgKind, Registration, RegistrationMode,
-                      RegistrationStatus, User)
+from ..models import (
+    ACTIVE_REGISTRATION,
+    Attendee,
+    CheckIn,
+    CheckInStatus,
+    Contact,
+    Event,
+    EventStatus,
+    Industry,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrgKind,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+    User,
+)
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages
 from .errors import Conflict, Invalid, NotFound
@@ -72,7 +87,7 @@ def _text(value: Any) -> str | None:
     return value or None
 
 
-def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:
+def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # noqa: C901 — one rule a field
     """Check and normalise the given fields against the rules; the result holds only the given fields.
     Raises Invalid with every field's problems at once."""
     errors: dict[str, list[str]] = {}

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -27,8 +27,18 @@ from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..labels import ORG_KIND, STAGE
-from ..models import (Attendee, CheckIn, CheckInStatus, Event, Organisation, Project, Registration,
-                      RegistrationStatus, Stage, StageChange)
+from ..models import (
+    Attendee,
+    CheckIn,
+    CheckInStatus,
+    Event,
+    Organisation,
+    Project,
+    Registration,
+    RegistrationStatus,
+    Stage,
+    StageChange,
+)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000

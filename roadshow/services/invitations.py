@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import urls
 from ..extensions import db
-from ..models import Event, EventStatus, Invitation, InvitationStatus, OutboxMessage, Organisation, User
+from ..models import Event, EventStatus, Invitation, InvitationStatus, Organisation, OutboxMessage, User
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages, values
 from .errors import Conflict, Gone, Invalid, NotFound

@@ -20,8 +20,8 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
-from sqlalchemy import event as sa_event
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ..extensions import db

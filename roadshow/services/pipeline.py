@@ -7,10 +7,11 @@ backwards is a correction and needs a note; `dropped` may follow any stage.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -18,8 +19,21 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import (STAGE_ORDER, Attendee, CheckIn, CheckInStatus, Event, Industry, Organisation, Project,
-                      Registration, RegistrationStatus, Stage, StageChange, User)
+from ..models import (
+    STAGE_ORDER,
+    Attendee,
+    CheckIn,
+    CheckInStatus,
+    Event,
+    Industry,
+    Organisation,
+    Project,
+    Registration,
+    RegistrationStatus,
+    Stage,
+    StageChange,
+    User,
+)
 from ..models.types import utcnow
 from . import audit
 from .errors import Invalid, NotFound
@@ -156,7 +170,7 @@ def _clean_moment(at: datetime | None, project: Project | None) -> datetime:
             raise Invalid({"stage_changed_at": [
                 _("The previous stage change was on %(when)s; a later change cannot be dated before it.",
                   when=last.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))]})
-    return moment.astimezone(timezone.utc)  # as stored: the answer is built before the commit
+    return moment.astimezone(UTC)  # as stored: the answer is built before the commit
 
 
 def moment_for_date(day: date, project: Project | None = None) -> datetime:

@@ -26,8 +26,20 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import urls
 from ..extensions import db
-from ..models import (ACTIVE_REGISTRATION, Attendee, Event, EventStatus, Invitation, InvitationStatus, Organisation,
-                      OrgKind, Registration, RegistrationMode, RegistrationStatus, User)
+from ..models import (
+    ACTIVE_REGISTRATION,
+    Attendee,
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrgKind,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+    User,
+)
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages, tickets, values
 from .errors import Conflict, Gone, Invalid, InvalidValue, NotFound
@@ -223,7 +235,8 @@ def _organisation_for(cleaned: dict | None, invitation: Invitation | None, actor
     return org
 
 
-def register(*, invitation_token: str | None = None, event_id: int | None = None, organisation: dict | None = None,
+def register(*, invitation_token: str | None = None, event_id: int | None = None,  # noqa: C901 — issue 19 splits it
+             organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
              actor: User | None = None) -> Registration:
     """Register attendees for an event, from an invitation or (open events) directly.

@@ -19,8 +19,20 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, cast, func, select
 
 from ..extensions import db
-from ..models import (CheckIn, CheckInStatus, Event, EventStatus, Invitation, Organisation, OrgKind, Project,
-                      Registration, RegistrationStatus, Stage, StageChange)
+from ..models import (
+    CheckIn,
+    CheckInStatus,
+    Event,
+    EventStatus,
+    Invitation,
+    Organisation,
+    OrgKind,
+    Project,
+    Registration,
+    RegistrationStatus,
+    Stage,
+    StageChange,
+)
 from ..models.registrations import Attendee
 from .pipeline import SHANGHAI
 

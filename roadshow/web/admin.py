@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+
 from ..permissions import P, require
 from ..services import audit
 

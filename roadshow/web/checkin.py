@@ -11,8 +11,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, jsonify, make_response, render_template, request
-from pydantic import BaseModel, Field, ValidationError
 from flask_login import current_user
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,10 +23,10 @@ from ..models import Attendee, Event, EventStatus, OrgKind, Registration, Regist
 from ..models.types import utcnow
 from ..permissions import P, require
 from ..ratelimits import token_guess_limit
-from ..services.events import get_event
 from ..services import checkin as service
 from ..services import qr, tickets
 from ..services import registration as registration_service
+from ..services.events import get_event
 from ..uow import reads_then_writes
 
 bp = Blueprint("checkin", __name__)

@@ -16,10 +16,10 @@ from ..forms.invitations import ConfirmImportForm, ImportForm, InvitationForm, S
 from ..labels import INVITATION_STATUS, MAIL_STATUS
 from ..models import Event, EventStatus, InvitationStatus, Organisation
 from ..permissions import P, require
-from ..services.events import get_event
 from ..services import imports
 from ..services import invitations as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid
+from ..services.events import get_event
 from ..uow import atomic
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")

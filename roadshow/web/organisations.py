@@ -5,8 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..models import OrgKind
 from ..forms.organisations import OrganisationEditForm, OrganisationForm
+from ..models import OrgKind
 from ..permissions import P, require
 from ..services import organisations as service
 from ..services.errors import Conflict, Invalid

@@ -1,18 +1,19 @@
 """The investment pipeline: board, projects, follow-ups, lead capture and reports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
 from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services.events import get_event
 from ..services import pipeline, reports
 from ..services.errors import Invalid
+from ..services.events import get_event
 from ..uow import atomic
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
@@ -37,8 +38,8 @@ def _safe_next(default: str) -> str:
     return default
 
 
-def _industry_choices(blank: str) -> list[tuple[str, str]]:
-    return [("", blank)] + [(name, name) for name in pipeline.industry_names()]
+def _industry_choices(blank: str) -> list[SelectChoice]:
+    return [SelectChoice("", blank)] + [SelectChoice(name) for name in pipeline.industry_names()]
 
 
 # --- board and project pages -------------------------------------------------------------------
@@ -68,9 +69,7 @@ def project(project_id: int):
     event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
     attendee = db.session.get(Attendee, item.attendee_id) if item.attendee_id else None
     users = pipeline.users_by_id(c.user_id for c in item.history)
-    # The events area's page, once it is there.
-    event_url = (url_for("events.detail", event_id=event.id)
-                 if event is not None and "events.detail" in current_app.view_functions else None)
+    event_url = url_for("events.detail", event_id=event.id) if event is not None else None
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
                            attendee=attendee, users=users, today=pipeline.today())
 
@@ -79,21 +78,22 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
     form.industry.choices = _industry_choices(_("— choose —"))
     candidates = pipeline.lead_candidates(event) if event is not None else []
     if candidates:
-        form.organisation_id.choices = [(c.organisation.id, c.organisation.name) for c in candidates]
-        form.attendee_id.choices = [("", _("— none —"))] + [
-            (a.id, f"{a.name}（{c.organisation.name}）") for c in candidates for a in c.attendees]
+        organisations = [SelectChoice(c.organisation.id, c.organisation.name) for c in candidates]
+        guests = [SelectChoice("", _("— none —"))] + [
+            SelectChoice(a.id, f"{a.name}（{c.organisation.name}）") for c in candidates for a in c.attendees]
     else:
         orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-        form.organisation_id.choices = [("", _("— choose —"))] + [(o.id, o.name) for o in orgs]
-        form.attendee_id.choices = [("", _("— none —"))]
+        organisations = [SelectChoice("", _("— choose —"))] + [SelectChoice(o.id, o.name) for o in orgs]
+        guests = [SelectChoice("", _("— none —"))]
     # A project being edited keeps its own organisation and guest even when they are not in the lists.
     if project is not None:
-        if project.organisation and project.organisation_id not in [v for v, _l in form.organisation_id.choices]:
-            form.organisation_id.choices.insert(0, (project.organisation_id, project.organisation.name))
-        if project.attendee_id and project.attendee_id not in [v for v, _l in form.attendee_id.choices]:
+        if project.organisation and project.organisation_id not in [c.value for c in organisations]:
+            organisations.insert(0, SelectChoice(project.organisation_id, project.organisation.name))
+        if project.attendee_id and project.attendee_id not in [c.value for c in guests]:
             attendee = db.session.get(Attendee, project.attendee_id)
             if attendee is not None:
-                form.attendee_id.choices.append((attendee.id, attendee.name))
+                guests.append(SelectChoice(attendee.id, attendee.name))
+    form.organisation_id.choices, form.attendee_id.choices = organisations, guests
 
 
 def _project_fields(form: ProjectForm) -> dict:
@@ -186,7 +186,8 @@ def lead_events():
 
 def _bulk_form(event: Event, candidates) -> BulkLeadForm:
     form = BulkLeadForm(prefix="bulk")
-    form.organisation_ids.choices = [(c.organisation.id, c.organisation.name) for c in candidates if c.checked_in]
+    form.organisation_ids.choices = [SelectChoice(c.organisation.id, c.organisation.name) for c in candidates
+                                     if c.checked_in]
     form.industry.choices = _industry_choices(_("Each organisation's own industry"))
     return form
 

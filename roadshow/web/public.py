@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from .. import labels
 from ..extensions import db, limiter
-from ..ratelimits import token_guess_limit
 from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, apply_errors
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
+from ..ratelimits import token_guess_limit
 from ..services import registration as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from ..uow import atomic, reads_then_writes
@@ -120,7 +120,8 @@ def _manage_context(reg: Registration, form: AttendeesForm | None = None, genera
     editable = reg.status in (RegistrationStatus.pending, RegistrationStatus.confirmed,
                               RegistrationStatus.waitlisted) and reg.event.status is EventStatus.published
     return dict(reg=reg, event=reg.event, form=form, general_errors=general or [], editable=editable,
-                max_attendees=service.max_attendees(reg.event, reg.invitation), cancel_form=ConfirmForm(prefix="cancel"))
+                max_attendees=service.max_attendees(reg.event, reg.invitation),
+                cancel_form=ConfirmForm(prefix="cancel"))
 
 
 @bp.get("/m/<token>")

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import ROOT
 from tests.conftest import sign_in as _login
 
 CATALOGUE = ROOT / "roadshow" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -72,8 +71,8 @@ def test_catalogue_covers_every_string_in_the_code():
 
 
 def test_pages_show_no_english_in_chinese(app, client, make_user):
-    from roadshow.extensions import db
     from roadshow.demo import scenario_2023 as demo
+    from roadshow.extensions import db
 
     with app.app_context():
         demo.load()

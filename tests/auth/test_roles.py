@@ -1,12 +1,10 @@
 """API.md "Roles": one policy table, enforced the same way on the API and the pages."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from roadshow.models import Role
-from roadshow.permissions import P, ROLE_PERMISSIONS
+from roadshow.permissions import ROLE_PERMISSIONS, P
 from tests.conftest import PASSWORD
 from tests.conftest import sign_in as _login
 

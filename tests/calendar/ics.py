@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import icalendar
 import vobject
@@ -58,7 +58,7 @@ def parse(raw: bytes) -> Parsed:
 
 def utc(value: datetime) -> datetime:
     assert value.tzinfo is not None and value.utcoffset() is not None, value
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def times(pair) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:

@@ -1,7 +1,7 @@
 """GET /events/<id>.ics: one event, right in its own time zone, text round-tripping exactly."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from roadshow.extensions import db
@@ -10,7 +10,7 @@ from roadshow.services import calendar
 from tests import factories
 from tests.calendar.ics import parse, text, times
 
-UTC = timezone.utc
+UTC = UTC
 HOSTILE_TITLE = '路演; 第一场, 含反斜杠 \\ 和换行\n第二行 "quoted" <b>'
 # 300 Chinese characters (900 octets): the description has to be folded many times.
 CHINESE_300 = ("淮南牛肉汤产业项目路演会邀请农业龙头企业电商企业基金公司银行与孵化器共商合作，" * 10)[:300]

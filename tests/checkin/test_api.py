@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -60,7 +60,7 @@ def test_ok_then_already_checked_in(client, hdr, setup):
     body = first.json
     assert body["result"] == "ok"
     assert body["checkin"]["device"] == "东门"
-    assert datetime.fromisoformat(body["checkin"]["scanned_at"]) == datetime(2023, 4, 18, 0, 55, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(body["checkin"]["scanned_at"]) == datetime(2023, 4, 18, 0, 55, tzinfo=UTC)
     assert body["attendee"] == {"id": reg.attendees[0].id, "name": "束从轩", "organisation": "老乡鸡集团有限公司",
                                 "kind": "enterprise"}
     second = scan(client, headers, event.id, codes(reg)[0], device="西门")
@@ -68,7 +68,7 @@ def test_ok_then_already_checked_in(client, hdr, setup):
     assert second.json["result"] == "already_checked_in"
     assert second.json["device"] == "东门"
     assert datetime.fromisoformat(second.json["first_checked_in_at"]) == datetime(2023, 4, 18, 0, 55,
-                                                                                  tzinfo=timezone.utc)
+                                                                                  tzinfo=UTC)
     assert second.json["attendee"]["name"] == "束从轩"
     assert db.session.scalar(select(db.func.count(CheckIn.id))) == 1
 
@@ -212,9 +212,9 @@ def test_no_token_is_401(client, setup):
 
 def test_future_scan_time_is_capped_at_now(client, hdr, setup):
     event, reg = setup
-    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     body = scan(client, hdr["door"], event.id, codes(reg)[0], scanned_at=future).json
-    assert datetime.fromisoformat(body["checkin"]["scanned_at"]) <= datetime.now(timezone.utc)
+    assert datetime.fromisoformat(body["checkin"]["scanned_at"]) <= datetime.now(UTC)
 
 
 def test_undo_then_scan_again_keeps_history(client, hdr, setup):

@@ -5,11 +5,11 @@ because the fake video file is a launch argument."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import expect
 import requests
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from roadshow.extensions import db
@@ -149,11 +149,11 @@ def test_offline_scan_is_queued_and_synced_with_its_time(app, live_server, launc
     page.wait_for_selector('#door[data-ready="1"]')
     assert page.evaluate("navigator.serviceWorker.controller !== null")
     assert page.input_value("#device-name") == "东门手机"  # remembered on the phone
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     page.fill("#manual-code", guests["codes"][0].lower())
     page.click("#manual-submit")
     assert result_of(page) == "queued"
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     assert page.is_visible("#offline-banner")
     assert page.text_content("#queue-count") == "1"
     page.screenshot(path=str(TEST_TMP / "door-offline.png"))

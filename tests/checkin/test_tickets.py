@@ -12,7 +12,6 @@ from roadshow.services import checkin
 from tests import factories as f
 from tests.app.test_i18n import english_words
 from tests.checkin.imaging import read_qr
-from tests.conftest import PASSWORD
 from tests.conftest import sign_in
 
 

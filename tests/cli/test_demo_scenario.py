@@ -2,7 +2,7 @@
 (seats, check-ins with their audit rows), and what the scenario declares is what the database says."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,18 @@ from sqlalchemy import func, select
 
 from roadshow.demo import scenario_2023 as scenario
 from roadshow.extensions import db
-from roadshow.models import (AuditEntry, Attendee, CheckIn, CheckInStatus, Event, Invitation, Organisation,
-                             OutboxMessage, Registration, RegistrationStatus)
+from roadshow.models import (
+    Attendee,
+    AuditEntry,
+    CheckIn,
+    CheckInStatus,
+    Event,
+    Invitation,
+    Organisation,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+)
 from roadshow.models.types import frozen_clock, utcnow
 from roadshow.services.reports import pipeline_report
 from roadshow.uow import unit_of_work
@@ -122,7 +132,7 @@ def test_a_second_load_changes_nothing(app, loaded):
 
 
 def test_frozen_clock_stops_utcnow_for_the_block_only():
-    moment = datetime(2023, 4, 18, 1, 0, tzinfo=timezone.utc)
+    moment = datetime(2023, 4, 18, 1, 0, tzinfo=UTC)
     with frozen_clock(moment):
         assert utcnow() == moment
     assert utcnow() > moment

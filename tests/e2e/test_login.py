@@ -21,9 +21,9 @@ LOGIN_URL = re.compile(r"/login(\?.*)?$")
 @pytest.fixture
 def demo(app):
     """The demo scenario of `make run` in the test database (the server reads the same database)."""
+    from roadshow.demo import scenario_2023 as demo_data
     from roadshow.extensions import db
     from roadshow.labels import wan
-    from roadshow.demo import scenario_2023 as demo_data
     from roadshow.services.dashboard import pipeline_counts
 
     with app.app_context():

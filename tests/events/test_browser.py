@@ -4,7 +4,7 @@ gunicorn on the test database)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
@@ -73,7 +73,7 @@ def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone
     with app.app_context():
         event = db.session.query(Event).filter_by(title=TITLE).one()
         assert event.status is EventStatus.published and event.sequence == 1
-        assert event.starts_at == datetime(2023, 4, 18, 1, 0, tzinfo=timezone.utc)
+        assert event.starts_at == datetime(2023, 4, 18, 1, 0, tzinfo=UTC)
         assert event.industries == ["绿色食品", "现代服务业"]
         event_id = event.id
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,8 +48,8 @@ def test_create_reads_times_in_the_chosen_zone_and_publishes(client, organiser, 
     assert r.status_code == 302
     event = db.session.query(Event).one()
     assert r.headers["Location"] == f"/events/{event.id}"
-    assert event.starts_at == datetime(2023, 4, 18, 1, 0, tzinfo=timezone.utc)
-    assert event.ends_at == datetime(2023, 4, 18, 4, 0, tzinfo=timezone.utc)
+    assert event.starts_at == datetime(2023, 4, 18, 1, 0, tzinfo=UTC)
+    assert event.ends_at == datetime(2023, 4, 18, 4, 0, tzinfo=UTC)
     assert event.status is EventStatus.published and event.capacity == 120
     assert event.industries == ["绿色食品", "现代服务业"]
     html = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -60,7 +60,7 @@ def test_create_reads_times_in_the_chosen_zone_and_publishes(client, organiser, 
     r = client.post("/events/new", data={**_form(title="东京推介会", timezone="Asia/Tokyo", industries=None),
                                          "save": "1", "csrf_token": _csrf(page)})
     tokyo = db.session.query(Event).filter_by(title="东京推介会").one()
-    assert tokyo.starts_at == datetime(2023, 4, 18, 0, 0, tzinfo=timezone.utc)
+    assert tokyo.starts_at == datetime(2023, 4, 18, 0, 0, tzinfo=UTC)
     assert tokyo.status is EventStatus.draft and tokyo.timezone == "Asia/Tokyo"
 
 
@@ -89,7 +89,7 @@ def test_form_errors_are_shown_beside_the_fields_in_chinese(client, organiser, a
 
 def test_edit_shows_times_in_the_event_zone_and_saves(client, organiser, app_ctx):
     seed_industries()
-    ev = factories.event("东京推介会", starts_at=datetime(2023, 4, 18, 0, 0, tzinfo=timezone.utc), hours=3,
+    ev = factories.event("东京推介会", starts_at=datetime(2023, 4, 18, 0, 0, tzinfo=UTC), hours=3,
                          timezone="Asia/Tokyo", status=EventStatus.draft, industries=["绿色食品"])
     page = client.get(f"/events/{ev.id}/edit").get_data(as_text=True)
     assert 'value="2023-04-18T09:00"' in page and 'value="2023-04-18T12:00"' in page
@@ -101,7 +101,7 @@ def test_edit_shows_times_in_the_event_zone_and_saves(client, organiser, app_ctx
     assert r.status_code == 302
     db.session.expire_all()
     ev = db.session.get(Event, ev.id)
-    assert ev.title == "东京推介会（改期）" and ev.starts_at == datetime(2023, 4, 19, 0, 0, tzinfo=timezone.utc)
+    assert ev.title == "东京推介会（改期）" and ev.starts_at == datetime(2023, 4, 19, 0, 0, tzinfo=UTC)
     assert ev.status is EventStatus.draft and ev.sequence == 1
 
 

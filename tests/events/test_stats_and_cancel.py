@@ -6,8 +6,15 @@ import icalendar
 import pytest
 
 from roadshow.extensions import db
-from roadshow.models import (AuditEntry, CheckIn, CheckInStatus, InvitationStatus, OrgKind, OutboxMessage,
-                             RegistrationStatus)
+from roadshow.models import (
+    AuditEntry,
+    CheckIn,
+    CheckInStatus,
+    InvitationStatus,
+    OrgKind,
+    OutboxMessage,
+    RegistrationStatus,
+)
 from roadshow.models.types import utcnow
 from roadshow.services import mail
 from tests import factories

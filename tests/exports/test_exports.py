@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ def hostile_event(app_ctx):
     org = factories.organisation("=HYPERLINK(\"http://evil.example\",\"点我\")", credit_code="91440300708461136T")
     reg = factories.registration(ev, attendees=len(PAYLOADS), org=org, names=PAYLOADS)
     reg.attendees[0].title = "@董事长"
-    scanned = datetime(2023, 4, 18, 1, 5, tzinfo=timezone.utc)
+    scanned = datetime(2023, 4, 18, 1, 5, tzinfo=UTC)
     db.session.add(CheckIn(event_id=ev.id, attendee_id=reg.attendees[1].id, scanned_at=scanned, device="东门-1"))
     event_id = ev.id
     # End with no transaction open: on SQLite (WAL) an open read would pin this session's snapshot,
@@ -89,11 +89,11 @@ def test_projects_export_types_and_stage_dates(client, auth, app_ctx):
     p = Project(name="=2GWh 钠离子电芯", organisation=org, source_event_id=ev.id, industry="新能源",
                 amount_wan=Decimal("120000.10"), out_of_province=True, stage=Stage.started,
                 next_follow_up=date(2024, 1, 15), notes="+紧急")
-    at = datetime(2023, 3, 28, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2023, 3, 28, 2, 0, tzinfo=UTC)
     p.history = [StageChange(from_stage=None, to_stage=Stage.lead, at=at - timedelta(days=60)),
                  StageChange(from_stage=Stage.lead, to_stage=Stage.signed, at=at),
                  StageChange(from_stage=Stage.signed, to_stage=Stage.started, at=datetime(2023, 8, 7, 17, 0,
-                                                                                          tzinfo=timezone.utc))]
+                                                                                          tzinfo=UTC))]
     db.session.add(p)
     db.session.commit()
     db.session.close()
@@ -159,7 +159,8 @@ def test_exports_are_documented(client):
 
 def test_control_characters_do_not_break_the_workbook(client, auth, app_ctx):
     org = factories.organisation("控制\x01字符\x1f公司")
-    db.session.add(Project(name="项目\x0b名称\x02", organisation=org, stage=Stage.lead))  # no NUL: PostgreSQL refuses it
+    # no NUL: PostgreSQL refuses it
+    db.session.add(Project(name="项目\x0b名称\x02", organisation=org, stage=Stage.lead))
     db.session.commit()
     r = client.get("/api/v1/projects.xlsx", headers=auth("organiser"))
     assert r.status_code == 200

@@ -109,7 +109,7 @@ def test_organiser_and_admin_only(client, hdr, app_ctx, event_id, role, status):
 
 def test_list_filters_by_status_and_paginates(client, hdr, app_ctx, event_id):
     ev = db.session.get(factories.Event, event_id)
-    for i in range(3):
+    for _ in range(3):
         factories.invitation(ev)
     factories.invitation(ev, status=InvitationStatus.declined)
     headers = hdr("organiser")

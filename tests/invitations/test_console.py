@@ -10,9 +10,8 @@ from roadshow.models import EventStatus, Invitation, InvitationStatus, MailStatu
 from roadshow.services import mail
 from tests import factories
 from tests.app.test_i18n import english_words
-from tests.conftest import PASSWORD
-from tests.invitations.helpers import HEADER_ZH, xlsx_bytes
 from tests.conftest import sign_in
+from tests.invitations.helpers import HEADER_ZH, xlsx_bytes
 
 
 def _login(client, email):

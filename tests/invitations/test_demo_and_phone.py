@@ -2,9 +2,9 @@
 preview with a bad row's error, confirm, see the invitations, send them (delivered to aiosmtpd)."""
 from __future__ import annotations
 
+from roadshow.demo import scenario_2023 as demo
 from roadshow.extensions import db
 from roadshow.models import Event, Invitation, InvitationStatus, OutboxMessage
-from roadshow.demo import scenario_2023 as demo
 from tests import factories
 from tests.conftest import PASSWORD, TEST_TMP, free_port, start_gunicorn, stop
 from tests.invitations.helpers import HEADER_ZH, Collector, smtp_server, xlsx_bytes

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
+from roadshow.demo import scenario_2023 as demo
 from roadshow.extensions import db
 from roadshow.models import AuditEntry, Contact, EventStatus, Invitation, Organisation, OrgKind
-from roadshow.demo import scenario_2023 as demo
 from roadshow.services.credit_code import complete
 from tests import factories
 from tests.invitations.helpers import HEADER_ZH, csv_bytes, xlsx_bytes
@@ -86,7 +86,8 @@ def test_preview_reports_the_same_and_writes_nothing(client, hdr, event_id):
     assert db.session.query(Invitation).count() == 0
     assert db.session.query(Organisation).count() == 1
     assert db.session.query(Contact).count() == 0
-    assert db.session.query(AuditEntry).filter(AuditEntry.entity_type.in_(["invitation", "organisation", "event"])).count() == 0
+    assert db.session.query(AuditEntry).filter(
+        AuditEntry.entity_type.in_(["invitation", "organisation", "event"])).count() == 0
 
 
 def test_same_organisation_twice_in_one_file_is_created_once(client, hdr, event_id):

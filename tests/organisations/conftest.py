@@ -37,7 +37,8 @@ def login(client, make_user):
 
     def sign_in(role: str):
         email = make_user(role)
-        r = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")})
+        r = client.post("/login", data={"email": email, "password": PASSWORD,
+                                        "csrf_token": csrf_token(client, "/login")})
         assert r.status_code == 302
         return email
 

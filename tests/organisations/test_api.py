@@ -262,7 +262,8 @@ def test_viewer_sees_contacts_without_phone_or_email(client, auth):
 
 def test_wrong_content_type_and_malformed_json(client, auth):
     h = auth("organiser")
-    assert client.post(URL, data="name=x", headers=h, content_type="application/x-www-form-urlencoded").status_code == 415
+    form = "application/x-www-form-urlencoded"
+    assert client.post(URL, data="name=x", headers=h, content_type=form).status_code == 415
     assert client.post(URL, data="{", headers=h, content_type="application/json").status_code == 400
 
 

@@ -5,18 +5,18 @@ future, so the pipeline's clock is set to 2032-02-01 (UTC) for these tests.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-FROZEN_NOW = datetime(2032, 2, 1, 4, 0, tzinfo=timezone.utc)
+FROZEN_NOW = datetime(2032, 2, 1, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def industries(app):
+    from roadshow.demo.scenario_2023 import INDUSTRIES
     from roadshow.extensions import db
     from roadshow.models import Industry
-    from roadshow.demo.scenario_2023 import INDUSTRIES
 
     with app.app_context():
         for position, name in enumerate(INDUSTRIES):

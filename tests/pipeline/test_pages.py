@@ -14,9 +14,7 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, Event, Project, Stage
 from tests import factories
 from tests.app.test_i18n import english_words
-from tests.conftest import PASSWORD
 from tests.conftest import sign_in
-
 
 # Words in the demo data itself (a project named "质达 2GWh 钠离子电芯 + 2GWh PACK 项目"), not in the UI.
 DATA_WORDS = {"GWh", "PACK"}
@@ -83,7 +81,8 @@ def test_move_card_with_date_and_note(app, client, make_user, demo):
     board = client.get("/pipeline/").get_data(as_text=True)
     pid = demo["project"]  # 沐轩, signed on 2023-09-26
     r = client.post(f"/pipeline/projects/{pid}/move", data={
-        "csrf_token": _csrf(board), "stage": "producing", "date": "2024-03-05", "note": "一期投产", "next": "/pipeline/"})
+        "csrf_token": _csrf(board), "stage": "producing", "date": "2024-03-05", "note": "一期投产",
+        "next": "/pipeline/"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/pipeline/")
     with app.app_context():
         project = db.session.get(Project, pid)
@@ -109,7 +108,8 @@ def test_capture_lead_from_checked_in_guest(app, client, make_user, industries):
         org = factories.organisation("宁波拓新汽车部件有限公司", province="浙江省", industry="新能源汽车及零部件")
         reg = factories.registration(ev, org=org, attendees=2, names=["陈总", "林工"])
         other = factories.registration(ev, attendees=1)
-        db.session.add(CheckIn(event_id=ev.id, attendee_id=reg.attendees[1].id, scanned_at=factories.aware(2025, 3, 18)))
+        db.session.add(CheckIn(event_id=ev.id, attendee_id=reg.attendees[1].id,
+                               scanned_at=factories.aware(2025, 3, 18)))
         db.session.commit()
         ev_id, org_id, guest, other_org = ev.id, org.id, reg.attendees[1].id, other.organisation_id
     _login(client, make_user("organiser"))

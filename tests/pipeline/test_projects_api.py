@@ -1,7 +1,7 @@
 """Leads and projects through the API: capture, fields, stages and history, validation, roles."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -115,7 +115,8 @@ def test_patch_any_field_is_audited(app, client, auth, met):
         "name": "新名", "amount_wan": "2500.25", "industry": "新材料", "team": "新材料产业专班", "officer": "李科长",
         "out_of_province": True, "next_follow_up": "2032-01-10", "notes": None})
     assert r.status_code == 200, r.json
-    assert (r.json["name"], r.json["amount_wan"], r.json["officer"], r.json["overdue"]) == ("新名", 2500.25, "李科长", True)
+    assert (r.json["name"], r.json["amount_wan"], r.json["officer"], r.json["overdue"]) == (
+        "新名", 2500.25, "李科长", True)
     assert client.patch(f"/api/v1/projects/{pid}", headers=h, json={"name": ""}).status_code == 422
     assert client.patch(f"/api/v1/projects/{pid}", headers=h, json={"colour": "red"}).status_code == 422
     assert client.patch("/api/v1/projects/999999", headers=h, json={"name": "x"}).status_code == 404
@@ -217,7 +218,7 @@ def test_skipped_stage_changes_share_the_moment_and_are_utc(app, client, auth):
         history = db.session.get(Project, pid).history
         assert [c.to_stage.value for c in history] == ["lead", "negotiating", "signed", "started", "producing"]
         assert {c.at for c in history} == {history[0].at}
-        assert history[0].at.tzinfo is not None and history[0].at.astimezone(timezone.utc).hour == 15
+        assert history[0].at.tzinfo is not None and history[0].at.astimezone(UTC).hour == 15
 
 
 def test_concurrent_stage_changes_keep_history_consistent(app, live_server, token_for):

@@ -2,7 +2,6 @@
 by admins and never holds passwords, tokens or the erased data."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,7 +11,6 @@ from roadshow.models import Attendee, AuditEntry, CheckIn, Contact, Registration
 from roadshow.models.types import utcnow
 from tests import factories
 from tests.cli.test_users_cli import flask
-from tests.conftest import PASSWORD
 from tests.conftest import sign_in as _login
 
 

@@ -5,8 +5,15 @@ import pytest
 from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import (AuditEntry, EventStatus, Invitation, InvitationStatus, OutboxMessage,
-                             Registration, RegistrationMode)
+from roadshow.models import (
+    AuditEntry,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationMode,
+)
 from tests import factories
 from tests.registration.conftest import html_of, ics_of, text_of
 

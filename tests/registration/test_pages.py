@@ -7,11 +7,17 @@ import pytest
 from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import (EventStatus, Invitation, InvitationStatus, OrgKind, Registration, RegistrationMode,
-                             RegistrationStatus)
+from roadshow.models import (
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    OrgKind,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
 from tests import factories
 from tests.app.test_i18n import english_words
-from tests.conftest import PASSWORD
 from tests.conftest import sign_in as _login
 
 

@@ -28,8 +28,8 @@ def _run(base: str, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def demo(app):
-    from roadshow.extensions import db
     from roadshow.demo import scenario_2023 as demo
+    from roadshow.extensions import db
 
     with app.app_context():
         demo.load()

@@ -2,7 +2,6 @@
 organisation name, contact, attendee name and title, project name and notes."""
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,8 +9,7 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, Project, Stage, StageChange
 from roadshow.models.types import utcnow
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 SCRIPT = '<script>alert("xss-1")</script>'
 IMG = '"><img src=x onerror=alert("xss-2")>'
