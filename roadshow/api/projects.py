@@ -219,7 +219,7 @@ def get_project(project_id: int):
 def update_project(project_id: int, json: ProjectPatch):
     """Change any field. A new `stage` records {from, to, at, user, note}: `stage_changed_at` back-dates it
     (never in the future), `stage_note` explains it (required when moving backwards)."""
-    project = pipeline.lock_project(project_id)
+    project = pipeline.get_project(project_id)  # update_project locks it
     fields = json.model_dump(exclude_unset=True, exclude={"stage", "stage_note", "stage_changed_at"})
     pipeline.update_project(project, fields, actor=g.api_user, stage=json.stage, stage_note=json.stage_note,
                             stage_changed_at=json.stage_changed_at)

@@ -145,7 +145,7 @@ def edit_project(project_id: int):
 @bp.route("/projects/<int:project_id>/move", methods=["GET", "POST"])
 @require(P.manage_projects)
 def move(project_id: int):
-    item = pipeline.lock_project(project_id) if request.method == "POST" else pipeline.get_project(project_id)
+    item = pipeline.get_project(project_id)  # update_project locks it
     form = MoveForm()
     if request.method == "GET":
         form.stage.data = request.args.get("to") or item.stage.value
