@@ -27,8 +27,9 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-# The models' base class. At run time it is `db.Model`, the class Flask-SQLAlchemy builds from Base (adding its
-# query property and bind key); a type checker cannot see through that attribute, so to it the base is Base.
+# The models' base class. At run time it is `db.Model`, the class Flask-SQLAlchemy builds from Base
+# (adding its query property and bind key); a type checker cannot see through that attribute, so to it
+# the base is Base itself.
 if TYPE_CHECKING:
     Model = Base
 else:

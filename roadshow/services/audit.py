@@ -50,7 +50,7 @@ def write(actor: User | None, action: str, entity_type: str, entity_id: int | No
           changes: dict[str, Any] | None = None) -> None:
     """Like `record`, but one INSERT at once instead of a flush of the unit of work: for hot paths
     whose writes are single statements inside a held write lock (a check-in at the door)."""
-    # A Core INSERT (no autoflush). A declarative class's __table__ is annotated FromClause; this one is a Table.
+    # A Core INSERT (no autoflush). A declarative class's __table__ is annotated FromClause; here a Table.
     table = cast(Table, AuditEntry.__table__)
     db.session.execute(table.insert(), _row(actor, action, entity_type, entity_id, changes))
 

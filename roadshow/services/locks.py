@@ -41,7 +41,7 @@ from ..models import Event, Project
 from .errors import NotFound
 
 IMMEDIATE = "roadshow_sqlite_immediate"
-T = TypeVar("T")
+T = TypeVar("T", Event, Project)  # the rows that are locked
 QUEUE_TIMEOUT = 30.0  # as long as SQLite's busy timeout; past it, SQLite's own wait decides
 
 
@@ -172,7 +172,7 @@ def _require_writing() -> None:
 
 def _locked(model: type[T], row_id: int) -> T:
     _require_writing()
-    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    stmt = select(model).where(model.id == row_id)
     if db.engine.dialect.name != "sqlite":
         stmt = stmt.with_for_update()
     row = db.session.scalar(stmt.execution_options(populate_existing=True))

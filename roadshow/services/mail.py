@@ -219,7 +219,8 @@ def _after_commit(session: Session) -> None:
         return
     if session.info.pop("roadshow_mail_queued", False):
         try:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+            # current_app is a werkzeug LocalProxy, which Flask annotates as Flask.
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
         except RuntimeError:
             return
         if app.config.get("MAIL_DELIVERY", "thread") == "thread":
