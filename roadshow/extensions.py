@@ -1,4 +1,6 @@
 """Extensions are created here and bound to the app in create_app."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,6 +26,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is `db.Model`, the class Flask-SQLAlchemy builds from Base
+# (adding its query property and bind key); a type checker cannot see through that attribute, so to it
+# the base is Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

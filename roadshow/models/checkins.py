@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .registrations import Attendee
 from .types import UTCDateTime, utcnow
 
@@ -18,7 +18,7 @@ class CheckInStatus(str, enum.Enum):
     replaced = "replaced"  # an earlier offline scan synced later took its place
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     __tablename__ = "checkins"
     __table_args__ = (
         # Exactly one active check-in per attendee: two doors scanning at once cannot both win.

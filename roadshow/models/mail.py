@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -18,7 +18,7 @@ class MailStatus(str, enum.Enum):
     failed = "failed"  # last attempt failed; retried until MAX_ATTEMPTS
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "mail_outbox"
     __table_args__ = (Index("ix_mail_outbox_status_next", "status", "next_attempt_at"),)
 

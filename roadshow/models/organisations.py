@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -22,7 +22,7 @@ class OrgKind(str, enum.Enum):
     other = "other"
 
 
-class Industry(db.Model):
+class Industry(Model):
     """The district's industry list (the industry teams, 产业专班)."""
 
     __tablename__ = "industries"
@@ -32,7 +32,7 @@ class Industry(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class Organisation(db.Model):
                                                      cascade="all, delete-orphan")
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person at an organisation whom the bureau invites."""
 
     __tablename__ = "contacts"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .organisations import Organisation
 from .types import UTCDateTime, utcnow
 
@@ -28,7 +28,7 @@ STAGE_ORDER = [Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage
 StageType = Enum(Stage, native_enum=False, length=20)
 
 
-class Project(db.Model):
+class Project(Model):
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Project(db.Model):
     )
 
 
-class StageChange(db.Model):
+class StageChange(Model):
     __tablename__ = "project_stage_changes"
     __table_args__ = (Index("ix_project_stage_changes_to_at", "to_stage", "at"),)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .events import Event
 from .organisations import Contact, Organisation
 from .types import UTCDateTime, utcnow
@@ -32,7 +32,7 @@ class RegistrationStatus(str, enum.Enum):
 ACTIVE_REGISTRATION = (RegistrationStatus.pending, RegistrationStatus.confirmed, RegistrationStatus.waitlisted)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """One organisation contact invited to one event, with a number of seats and a personal link."""
 
     __tablename__ = "invitations"
@@ -57,7 +57,7 @@ class Invitation(db.Model):
     contact: Mapped[Contact] = relationship()
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         # One active registration per invitation, however many requests race for it.
@@ -92,7 +92,7 @@ class Registration(db.Model):
         back_populates="registration", order_by="Attendee.position", cascade="all, delete-orphan")
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     __tablename__ = "attendees"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -21,7 +21,7 @@ class Role(str, enum.Enum):
     viewer = "viewer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token. Only its SHA-256 is stored: the token itself is 256 random bits,
     so a fast hash is enough and a request costs one indexed lookup, not a password hash."""
 

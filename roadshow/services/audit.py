@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from ..extensions import db
 from ..models import AuditEntry, User
@@ -50,12 +50,15 @@ def write(actor: User | None, action: str, entity_type: str, entity_id: int | No
           changes: dict[str, Any] | None = None) -> None:
     """Like `record`, but one INSERT at once instead of a flush of the unit of work: for hot paths
     whose writes are single statements inside a held write lock (a check-in at the door)."""
-    db.session.execute(AuditEntry.__table__.insert(), _row(actor, action, entity_type, entity_id, changes))
+    # A Core INSERT (no autoflush). A declarative class's __table__ is annotated FromClause; here a Table.
+    table = cast(Table, AuditEntry.__table__)
+    db.session.execute(table.insert(), _row(actor, action, entity_type, entity_id, changes))
 
 
-def diff(obj: Any, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Set `fields` on `obj` and return {field: {"from", "to"}} for those that changed."""
-    changed = {}
+def diff(obj: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """Set `fields` on `obj` and return {field: {"from", "to"}} for those that changed (the changes of an
+    audit entry, which callers may extend with other keys)."""
+    changed: dict[str, Any] = {}
     for name, new in fields.items():
         old = getattr(obj, name)
         if old != new:

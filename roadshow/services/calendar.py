@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, vCalAddress, vDDDLists, vDuration, vText
 from icalendar import Event as VEvent
-from sqlalchemy import case, cast, false, func, literal_column, select
+from sqlalchemy import ColumnElement, case, cast, false, func, literal_column, select
 
 from .. import urls
 from ..extensions import db
@@ -196,7 +196,7 @@ def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
             continue
         if starts[-1].year < last_date.year - 1:
             # The zone stopped this transition within the range: the rule ends with its last occurrence.
-            offset_from = observance["TZOFFSETFROM"].td
+            offset_from: timedelta = observance.decoded("TZOFFSETFROM")
             rule["until"] = (starts[-1] - offset_from).replace(tzinfo=UTC)
         observance.add("rrule", rule)
     return tz
@@ -262,8 +262,8 @@ def _industry_clause(industry: str):
 MAX_INDUSTRY = 50  # Industry.name's length: anything longer names no industry
 
 
-def _feed_filter(industry: str | None) -> list:
-    conditions = [Event.status.in_(VISIBLE_STATUSES)]
+def _feed_filter(industry: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Event.status.in_(VISIBLE_STATUSES)]
     if industry:
         conditions.append(_industry_clause(industry) if len(industry) <= MAX_INDUSTRY else false())
     return conditions

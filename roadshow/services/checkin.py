@@ -93,19 +93,28 @@ class ScanResult:
     def _build(self) -> dict[str, Any]:
         body: dict[str, Any] = {"result": self.result}
         if self.result == OK:
-            body["checkin"] = checkin_dict(self.checkin)
-            body["attendee"] = attendee_dict(self.attendee)
+            checkin, attendee = self._checked_in()
+            body["checkin"] = checkin_dict(checkin)
+            body["attendee"] = attendee_dict(attendee)
         elif self.result == ALREADY:
-            body["first_checked_in_at"] = self.checkin.scanned_at.isoformat()
-            body["device"] = self.checkin.device
-            body["checkin_id"] = self.checkin.id
-            body["attendee"] = attendee_dict(self.attendee)
+            checkin, attendee = self._checked_in()
+            body["first_checked_in_at"] = checkin.scanned_at.isoformat()
+            body["device"] = checkin.device
+            body["checkin_id"] = checkin.id
+            body["attendee"] = attendee_dict(attendee)
         elif self.result == WRONG_EVENT:
+            if self.event is None:
+                raise ValueError("a wrong_event scan result needs the ticket's event")
             body["event"] = {"id": self.event.id, "title": self.event.title}
         elif self.result == NOT_CONFIRMED:
             body["status"] = self.registration_status
         body.update(self.extra)
         return body
+
+    def _checked_in(self) -> tuple[CheckIn, Attendee]:
+        if self.checkin is None or self.attendee is None:
+            raise ValueError(f"an {self.result} scan result needs its check-in and attendee")
+        return self.checkin, self.attendee
 
 
 def attendee_dict(attendee: Attendee) -> dict[str, Any]:
@@ -238,14 +247,14 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
     from the batch replaces a later stored one (kept as `replaced`). A scan equal to the stored
     check-in (same attendee, time and device) is answered `ok` again, so a batch re-sent after a
     lost response changes nothing and answers the same."""
-    scans = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
+    batch = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
     get_event(event_id)
     now = utcnow()
-    results: list[ScanResult | None] = [None] * len(scans)
+    results: dict[int, ScanResult] = {}  # by index in the batch; every index gets one below
     by_attendee: dict[int, list[int]] = {}
     attendees: dict[int, Attendee] = {}
     times: list[datetime] = []
-    for index, scan in enumerate(scans):
+    for index, scan in enumerate(batch):
         times.append(_scan_time(scan.scanned_at, now))
         found = _classify(event_id, scan.code)
         if isinstance(found, ScanResult):
@@ -258,12 +267,12 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
         attendee = attendees[attendee_id]
         # Earliest first; the input order breaks ties.
         first = min(indexes, key=lambda i: (times[i], i))
-        when, device = times[first], _device(scans[first].device)
+        when, device = times[first], _device(batch[first].device)
         winner = _settle(event_id, attendee, when, device, actor, now)
         for index in indexes:
             same = index == first and winner.scanned_at == when and winner.device == device
             results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
-    return results  # type: ignore[return-value]
+    return [results[index] for index in range(len(batch))]
 
 
 def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | None, actor: User | None,
@@ -311,7 +320,7 @@ def list_checkins(event: Event, since: datetime | None = None, *, offset: int = 
     where = [CheckIn.event_id == event.id]
     if since is not None:
         where.append(or_(CheckIn.created_at >= since, CheckIn.ended_at >= since))
-    total = db.session.scalar(select(func.count(CheckIn.id)).where(*where))
+    total = db.session.execute(select(func.count(CheckIn.id)).where(*where)).scalar_one()
     stmt = (select(CheckIn).where(*where).order_by(CheckIn.created_at, CheckIn.id)
             .options(joinedload(CheckIn.attendee).joinedload(Attendee.registration)
                      .joinedload(Registration.organisation)).offset(offset))

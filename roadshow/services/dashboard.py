@@ -1,6 +1,7 @@
 """What the console home shows: the events ahead and the pipeline at a glance."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ class StageCount:
     amount_wan: Decimal
 
 
-def upcoming_and_recent_events(limit: int = 10) -> tuple[list[Event], list[Event]]:
+def upcoming_and_recent_events(limit: int = 10) -> tuple[Sequence[Event], Sequence[Event]]:
     """Events not yet over (soonest first), and the latest ones that are over."""
     now = utcnow()
     upcoming = db.session.scalars(
@@ -34,5 +35,6 @@ def pipeline_counts() -> list[StageCount]:
     rows = db.session.execute(
         select(Project.stage, func.count(Project.id), func.coalesce(func.sum(Project.amount_wan), 0))
         .group_by(Project.stage)).all()
-    by_stage = {stage: (count, Decimal(amount)) for stage, count, amount in rows}
+    # coalesce(…, 0) is never NULL; its type is the column's, which may be.
+    by_stage = {stage: (count, Decimal(amount if amount is not None else 0)) for stage, count, amount in rows}
     return [StageCount(stage, *by_stage.get(stage, (0, Decimal("0")))) for stage in Stage]

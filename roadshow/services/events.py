@@ -148,10 +148,10 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
         out["approval_required"] = fields["approval_required"]
     if "industries" in fields:
         wanted = []
-        for name in fields["industries"] or []:
-            name = _text(name)
-            if name and name not in wanted:
-                wanted.append(name)
+        for raw in fields["industries"] or []:
+            industry = _text(raw)
+            if industry and industry not in wanted:
+                wanted.append(industry)
         # An industry the event already has stays allowed after it leaves the district's list.
         known = set(industry_names()) | set(current.industries or [] if current else [])
         strangers = [name for name in wanted if name not in known]
@@ -352,8 +352,8 @@ def event_stats(event: Event) -> dict[str, Any]:
         .group_by(Organisation.kind, Registration.status)).all()
     by_kind = {kind.value: {"registered": 0, "checked_in": 0} for kind in OrgKind}
     totals = {"registered": 0, "waitlisted": 0, "checked_in": 0}
-    for kind, status, people, checked_in in rows:
-        kind = OrgKind(kind).value
+    for org_kind, status, people, checked_in in rows:
+        kind = OrgKind(org_kind).value
         if status is RegistrationStatus.confirmed:
             by_kind[kind]["registered"] += people
             totals["registered"] += people

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,10 @@ def neutralise(value: str) -> tuple[str, bool]:
 def csv_text(value: str) -> str:
     text, dangerous = neutralise(value)
     return "'" + text if dangerous else text
+
+
+def _date_reached_header(stage: Stage) -> str:
+    return _("Date reached: %(stage)s", stage=str(STAGE[stage]))
 
 
 @dataclass
@@ -130,7 +135,7 @@ PROJECT_COLUMNS = [
     Column(lambda: _("Source event"), 28),
     Column(lambda: _("Next follow-up"), 12, "date"),
     Column(lambda: _("Notes"), 40),
-    *[Column((lambda s=s: _("Date reached: %(stage)s", stage=str(STAGE[s]))), 14, "date")
+    *[Column(partial(_date_reached_header, s), 14, "date")
       for s in (Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage.producing, Stage.dropped)],
 ]
 

@@ -7,7 +7,9 @@ exists exactly when the change was committed; delivery happens after commit, in 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -82,9 +84,10 @@ def create_invitation(event: Event, *, organisation_id: int | None = None,
     _check_event_open(event)
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
-    for name, cleaner, raw in (("contact_name", clean_contact_name, contact_name),
-                               ("email", values.clean_email, email), ("phone", values.clean_phone, phone),
-                               ("seats", clean_seats, seats)):
+    inputs: tuple[tuple[str, Callable[[Any], Any], object], ...] = (
+        ("contact_name", clean_contact_name, contact_name), ("email", values.clean_email, email),
+        ("phone", values.clean_phone, phone), ("seats", clean_seats, seats))
+    for name, cleaner, raw in inputs:
         try:
             cleaned[name] = cleaner(raw)
         except Invalid as exc:
@@ -136,7 +139,7 @@ def list_invitations(event: Event, status: InvitationStatus | str | None = None,
     stmt = select(Invitation).where(Invitation.event_id == event.id)
     if status:
         stmt = stmt.where(Invitation.status == InvitationStatus(status))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     stmt = stmt.order_by(Invitation.id)
     if per_page:
         stmt = stmt.offset((page - 1) * per_page).limit(per_page)
@@ -159,7 +162,8 @@ def deliveries(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
               .where(OutboxMessage.invitation_id.in_(invitation_ids), OutboxMessage.kind == MAIL_KIND)
               .group_by(OutboxMessage.invitation_id))
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest)))
-    return {m.invitation_id: m for m in messages}
+    # Every message has an invitation_id (the query's filter); the check only tells the type checker.
+    return {m.invitation_id: m for m in messages if m.invitation_id is not None}
 
 
 @dataclass

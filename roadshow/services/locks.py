@@ -41,7 +41,7 @@ from ..models import Event, Project
 from .errors import NotFound
 
 IMMEDIATE = "roadshow_sqlite_immediate"
-T = TypeVar("T")
+T = TypeVar("T", Event, Project)  # the rows that are locked
 QUEUE_TIMEOUT = 30.0  # as long as SQLite's busy timeout; past it, SQLite's own wait decides
 
 
@@ -60,7 +60,8 @@ class WriterQueue:
         if self._owner == threading.get_ident() or not self._lock.acquire(timeout=QUEUE_TIMEOUT):
             return False
         try:
-            if self._pid != os.getpid():  # opened after the fork: gunicorn workers must not share it
+            # Opened in this process (first use, or after the fork): gunicorn workers must not share it.
+            if self._fd is None or self._pid != os.getpid():
                 self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
             fcntl.flock(self._fd, fcntl.LOCK_EX)
         except BaseException:
@@ -72,7 +73,8 @@ class WriterQueue:
     def release(self) -> None:
         self._owner = None
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._fd is not None:  # None: never acquired, and the lock's own release below says so
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._lock.release()
 
@@ -170,7 +172,7 @@ def _require_writing() -> None:
 
 def _locked(model: type[T], row_id: int) -> T:
     _require_writing()
-    stmt = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    stmt = select(model).where(model.id == row_id)
     if db.engine.dialect.name != "sqlite":
         stmt = stmt.with_for_update()
     row = db.session.scalar(stmt.execution_options(populate_existing=True))

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -123,7 +124,9 @@ def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[in
                 .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
                        OutboxMessage.status != MailStatus.sent)
                 .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=MailStatus.pending))
-            message = db.session.get(OutboxMessage, message_id) if claimed.rowcount == 1 else None
+            # An UPDATE's result is a CursorResult (with a rowcount); Session.execute is annotated as Result.
+            won = cast(CursorResult[Any], claimed).rowcount == 1
+            message = db.session.get(OutboxMessage, message_id) if won else None
             if message is not None:
                 db.session.expunge(message)
         if message is None:
@@ -136,7 +139,7 @@ def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[in
         except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
             error = exc
         with unit_of_work(write=True):
-            stored = db.session.get(OutboxMessage, message_id)
+            stored = db.session.get_one(OutboxMessage, message_id)
             if error is not None:
                 stored.status = MailStatus.failed
                 stored.last_error = f"{type(error).__name__}: {error}"[:2000]
@@ -153,8 +156,8 @@ def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[in
 
 def pending_count() -> int:
     """Messages not yet delivered, including those that gave up after MAX_ATTEMPTS."""
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.status != MailStatus.sent))
+    return db.session.execute(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status != MailStatus.sent)).scalar_one()
 
 
 class _Deliverer:
@@ -216,7 +219,8 @@ def _after_commit(session: Session) -> None:
         return
     if session.info.pop("roadshow_mail_queued", False):
         try:
-            app = current_app._get_current_object()
+            # current_app is a werkzeug LocalProxy, which Flask annotates as Flask.
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
         except RuntimeError:
             return
         if app.config.get("MAIL_DELIVERY", "thread") == "thread":

@@ -5,6 +5,7 @@ Every rule about an organisation's fields lives here; the API and the console on
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -131,7 +132,7 @@ def search_organisations(q: str | None = None, kind: OrgKind | str | None = None
         stmt = stmt.where(Organisation.kind == OrgKind(kind))
     if industry:
         stmt = stmt.where(Organisation.industry == industry)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = db.session.scalars(stmt.order_by(Organisation.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))
     return list(rows), total
@@ -185,7 +186,7 @@ def clean_organisation(data: Mapping[str, Any], *, partial: bool = False,
         clean("credit_code", clean_credit_code)
     for field in ("province", "city"):
         if field in data:
-            clean(field, lambda v, f=field: values.clean_text(v, f, max_length=values.PLACE_MAX))
+            clean(field, functools.partial(values.clean_text, field=field, max_length=values.PLACE_MAX))
     if "industry" in data:
         clean("industry", lambda v: clean_industry(v, current=current))
     if "website" in data:

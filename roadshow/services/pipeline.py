@@ -221,15 +221,19 @@ def _move(project: Project, target: Stage, at: datetime, note: str | None, actor
     return changes
 
 
-def _stage_args(stage: Stage | str | None, note: str | None, at: datetime | None):
-    if stage is not None and not isinstance(stage, Stage):
-        try:
-            stage = Stage(stage)
-        except ValueError:
-            raise Invalid({"stage": [_("Unknown stage.")]}) from None
+def _parse_stage(stage: Stage | str) -> Stage:
+    if isinstance(stage, Stage):
+        return stage
+    try:
+        return Stage(stage)
+    except ValueError:
+        raise Invalid({"stage": [_("Unknown stage.")]}) from None
+
+
+def _clean_stage_note(note: str | None) -> str | None:
     fields = {"stage_note": note}
     _clean_text(fields, "stage_note")
-    return stage, fields["stage_note"], at
+    return fields["stage_note"]
 
 
 def _change_log(changes: Iterable[StageChange]) -> list[dict]:
@@ -241,7 +245,8 @@ def _change_log(changes: Iterable[StageChange]) -> list[dict]:
 def create_project(fields: dict[str, Any], *, actor: User | None, stage: Stage | str | None = None,
                    stage_note: str | None = None, stage_changed_at: datetime | None = None) -> Project:
     """A project entered directly (not from an event): in `stage` (default lead) from `stage_changed_at`."""
-    stage, stage_note, stage_changed_at = _stage_args(stage or Stage.lead, stage_note, stage_changed_at)
+    target = _parse_stage(stage or Stage.lead)
+    stage_note = _clean_stage_note(stage_note)
     if "name" not in fields:
         raise Invalid({"name": [_("This field is required.")]})
     cleaned = _clean(fields)
@@ -249,7 +254,7 @@ def create_project(fields: dict[str, Any], *, actor: User | None, stage: Stage |
         cleaned["team"] = default_team(cleaned["industry"])
     project = Project(**cleaned)
     at = _clean_moment(stage_changed_at, None)
-    changes = _move(project, stage, at, stage_note, actor)
+    changes = _move(project, target, at, stage_note, actor)
     db.session.add(project)
     db.session.flush()
     audit.record(actor, "project.create", "project", project.id,
@@ -341,7 +346,8 @@ def update_project(project: Project, fields: dict[str, Any], *, actor: User | No
     """Change any field; a new `stage` records the change (back-dated by `stage_changed_at`). The
     project is locked first, so two changes made at once apply one after the other."""
     project = lock_project(project.id)
-    stage, stage_note, stage_changed_at = _stage_args(stage, stage_note, stage_changed_at)
+    stage = None if stage is None else _parse_stage(stage)
+    stage_note = _clean_stage_note(stage_note)
     cleaned = _clean(fields, project)
     if "name" in fields and cleaned.get("name") is None:
         raise Invalid({"name": [_("This field is required.")]})
@@ -440,7 +446,8 @@ def project_query(filters: Filters) -> Select:
 
 def list_projects(filters: Filters, page: int = 1, per_page: int = 50) -> tuple[list[Project], int]:
     stmt = project_query(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Project.id).subquery()))
+    total = db.session.execute(
+        select(func.count()).select_from(stmt.with_only_columns(Project.id).subquery())).scalar_one()
     order = (Project.next_follow_up.asc(), Project.id) if filters.overdue else (Project.updated_at.desc(),
                                                                                Project.id.desc())
     rows = db.session.scalars(stmt.options(selectinload(Project.organisation)).order_by(*order)
@@ -464,7 +471,7 @@ def overdue_follow_ups() -> list[Project]:
 
 def teams() -> list[str]:
     return [t for t in db.session.scalars(select(Project.team).where(Project.team.is_not(None))
-                                           .distinct().order_by(Project.team))]
+                                           .distinct().order_by(Project.team)) if t is not None]
 
 
 def users_by_id(ids: Iterable[int | None]) -> dict[int, User]:

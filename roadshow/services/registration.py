@@ -95,10 +95,10 @@ def clean_attendees(rows: list[dict], max_attendees: int) -> list[AttendeeInput]
             except Invalid as exc:
                 errors.update(exc.errors)
                 person[field] = None
-        raw_id = row.get("id")
+        raw_id = str(row.get("id") or "")
         cleaned.append(AttendeeInput(name=person["name"] or "", phone=person["phone"] or "",
                                      email=person["email"], title=person["title"],
-                                     id=int(raw_id) if str(raw_id or "").isdigit() else None))
+                                     id=int(raw_id) if raw_id.isdigit() else None))
     if errors:
         raise Invalid(errors)
     return cleaned
@@ -206,7 +206,7 @@ def clean_organisation_input(organisation: dict | None, invitation: Invitation |
     data = {k: v for k, v in (organisation or {}).items() if v not in (None, "")}
     name = str(data.get("name") or "").strip()
     own = invitation is not None and (not name or name == invitation.organisation.name)
-    if own:
+    if own and invitation is not None:  # own implies the invitation
         data["name"] = invitation.organisation.name
     data.setdefault("kind", invitation.organisation.kind if invitation is not None else OrgKind.other)
     try:
@@ -276,7 +276,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     event = lock_event(event_id)
     _ensure_open(event)
     if invitation is not None:
-        invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+        invitation = db.session.get_one(Invitation, invitation.id, populate_existing=True)
         existing = active_registration(invitation)
         if existing is not None:
             raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
@@ -311,8 +311,10 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
                  {"event_id": event.id, "invitation_id": reg.invitation_id, "organisation_id": org.id,
                   "status": status, "seats": reg.seats, "attendees": [p.name for p in people],
                   "consent_version": reg.consent_version, "client_ip": client_ip})
-    _notify(reg, {RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
-                  RegistrationStatus.pending: "pending"}[status])
+    mails: dict[RegistrationStatus, messages.RegistrationKind] = {
+        RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
+        RegistrationStatus.pending: "pending"}
+    _notify(reg, mails[status])
     return reg
 
 
@@ -472,7 +474,7 @@ def open_invitation(token: str) -> Invitation:
     invitation = invitation_by_token(token)
     if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
         start_writing()
-        invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+        invitation = db.session.get_one(Invitation, invitation.id, populate_existing=True)
     if invitation.status in (InvitationStatus.pending, InvitationStatus.sent):
         before = invitation.status
         invitation.status = InvitationStatus.opened
@@ -487,7 +489,7 @@ def decline_invitation(token: str) -> Invitation:
     """The invitee declines on the page. Someone already registered cancels the registration instead."""
     invitation = invitation_by_token(token)
     lock_event(invitation.event_id)
-    invitation = db.session.get(Invitation, invitation.id, populate_existing=True)
+    invitation = db.session.get_one(Invitation, invitation.id, populate_existing=True)
     if active_registration(invitation) is not None:
         raise Conflict(_("You have registered; cancel the registration instead."))
     if invitation.status is not InvitationStatus.declined:
