@@ -1,5 +1,5 @@
 # `make run` serves the app on SQLite; `make test` runs the whole suite. Both set up what they need.
-# `make test-fast`: everything but the browser tests; `make lint`: ruff (CI runs it).
+# `make test-fast`: everything but the browser tests; `make lint`: ruff and mypy (CI runs it).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -24,6 +24,7 @@ test-fast: setup-dev
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: $(VENV)/.requirements translations
 setup-dev: setup $(VENV)/.requirements-dev
