@@ -56,6 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Ids in paths fit the INTEGER id columns; a larger number is simply not found (404), not a 500.
     app.url_map.converters["int"] = BoundedInt
 
+    from . import hosts, urls
+
+    urls.check_production(app)
+    # Inside ProxyFix: the host checked is the one the trusted proxy passed on.
+    hosts.init_app(app)
     if app.config["TRUSTED_PROXIES"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

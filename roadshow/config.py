@@ -33,6 +33,16 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _hosts(value: str | None) -> list[str] | None:
+    """`TRUSTED_HOSTS=roadshow.example.gov.cn, .tja.gov.cn` → Flask's list (a leading dot: every subdomain)."""
+    hosts = [h.strip().lower() for h in (value or "").split(",") if h.strip()]
+    return hosts or None
+
+
+def _optional_bool(value: str | None) -> bool | None:
+    return None if value is None or value.strip() == "" else _bool(value, False)
+
+
 def database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'roadshow.db'}"
     # Accept the URLs hosting providers hand out and route them to psycopg 3.
@@ -61,6 +71,10 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(ipath),
         "SQLALCHEMY_DATABASE_URI": url,
         "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # Flask's own setting: requests for any other host are refused with 400 (roadshow/hosts.py).
+        "TRUSTED_HOSTS": _hosts(env("TRUSTED_HOSTS")),
+        # None: production is recognised by a start under gunicorn (roadshow/hosts.py, is_production).
+        "PRODUCTION": _optional_bool(env("PRODUCTION")),
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": int(env("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),
