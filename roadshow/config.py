@@ -7,7 +7,24 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from flask import Config
+
+
+class RoadshowConfig(Config):
+    """Flask's config, where the remember-me cookie is sent like the session cookie: unless set on their own,
+    `REMEMBER_COOKIE_SECURE`, `_HTTPONLY` and `_SAMESITE` are the `SESSION_COOKIE_…` values of the moment
+    (Flask-Login reads them with `get` on every response)."""
+
+    FOLLOWING = {f"REMEMBER_COOKIE_{flag}": f"SESSION_COOKIE_{flag}" for flag in ("SECURE", "HTTPONLY", "SAMESITE")}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.FOLLOWING and key not in self:
+            return super().get(self.FOLLOWING[key], default)
+        return super().get(key, default)
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -100,8 +117,8 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), False),
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The remember-me cookie's flags follow the session cookie's (RoadshowConfig).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env("REMEMBER_COOKIE_DAYS") or 14)),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],
