@@ -68,6 +68,7 @@ def bench_env(url: str, instance: Path, **extra) -> dict:
 def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = THREADS):
     """The README's production command: gunicorn -w N --threads M app:app."""
     port = free_port()
+    env = {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env}  # production refuses to start without it
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
                              "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
                             cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)

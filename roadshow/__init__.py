@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.config = config_module.RoadshowConfig(app.config.root_path, app.config)
     app.config.update(config_module.load(app.instance_path))
     if config:
         app.config.update(config)
@@ -56,6 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Ids in paths fit the INTEGER id columns; a larger number is simply not found (404), not a 500.
     app.url_map.converters["int"] = BoundedInt
 
+    from . import hosts, urls
+
+    urls.check_production(app)
+    # Inside ProxyFix: the host checked is the one the trusted proxy passed on.
+    hosts.init_app(app)
     if app.config["TRUSTED_PROXIES"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -108,16 +114,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import User
+    from .services.users import load_session_user
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_session_user)
 
 
 def _init_i18n(app: Flask) -> None:

@@ -7,7 +7,24 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from flask import Config
+
+
+class RoadshowConfig(Config):
+    """Flask's config, where the remember-me cookie is sent like the session cookie: unless set on their own,
+    `REMEMBER_COOKIE_SECURE`, `_HTTPONLY` and `_SAMESITE` are the `SESSION_COOKIE_…` values of the moment
+    (Flask-Login reads them with `get` on every response)."""
+
+    FOLLOWING = {f"REMEMBER_COOKIE_{flag}": f"SESSION_COOKIE_{flag}" for flag in ("SECURE", "HTTPONLY", "SAMESITE")}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.FOLLOWING and key not in self:
+            return super().get(self.FOLLOWING[key], default)
+        return super().get(key, default)
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -31,6 +48,16 @@ def _secret_key(instance_path: Path) -> str:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _hosts(value: str | None) -> list[str] | None:
+    """`TRUSTED_HOSTS=roadshow.example.gov.cn, .tja.gov.cn` → Flask's list (a leading dot: every subdomain)."""
+    hosts = [h.strip().lower() for h in (value or "").split(",") if h.strip()]
+    return hosts or None
+
+
+def _optional_bool(value: str | None) -> bool | None:
+    return None if value is None or value.strip() == "" else _bool(value, False)
 
 
 def database_url(instance_path: Path) -> str:
@@ -61,6 +88,10 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(ipath),
         "SQLALCHEMY_DATABASE_URI": url,
         "PUBLIC_BASE_URL": (env("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # Flask's own setting: requests for any other host are refused with 400 (roadshow/hosts.py).
+        "TRUSTED_HOSTS": _hosts(env("TRUSTED_HOSTS")),
+        # None: production is recognised by a start under gunicorn (roadshow/hosts.py, is_production).
+        "PRODUCTION": _optional_bool(env("PRODUCTION")),
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": int(env("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),
@@ -86,8 +117,8 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), False),
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The remember-me cookie's flags follow the session cookie's (RoadshowConfig).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env("REMEMBER_COOKIE_DAYS") or 14)),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],

@@ -178,7 +178,8 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def start_gunicorn(port: int, workers: int = 2, threads: int = 4, **env) -> subprocess.Popen:
-    """The production command of the README, on this test database."""
+    """The production command of the README, on this test database (production needs PUBLIC_BASE_URL)."""
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "app:app"],

@@ -10,9 +10,8 @@ from spectree import Response
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Role, User
+from ..models import User
 from ..permissions import P, require
-from ..services import audit
 from ..services import users as user_service
 from ..services.errors import NotFound
 from . import bp, spec
@@ -82,13 +81,6 @@ def update_user(user_id: int, json: UserPatch):
     if user is None:
         raise NotFound()
     # null means "leave as it is", like an absent field
-    fields = {k: v for k, v in json.model_dump(exclude_unset=True, exclude={"password"}).items() if v is not None}
-    if "role" in fields:
-        fields["role"] = Role(fields["role"])
-    changes = audit.diff(user, fields)
-    if json.password:
-        user.set_password(json.password)
-        changes["password_changed"] = True
-    if changes:
-        audit.record(g.api_user, "user.update", "user", user.id, changes)
+    user_service.update_user(user, g.api_user, role=json.role, name=json.name, active=json.active,
+                             password=json.password)
     return UserOut.of(user)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -28,14 +28,22 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def create_user(email: str, password: str, role: str, *, name: str = "", actor: User | None = None) -> User:
+def _role(role: str) -> Role:
     try:
-        role_value = Role(role)
+        return Role(role)
     except ValueError:
         raise Invalid({"role": [_("Unknown role %(role)s; choose one of %(roles)s.", role=role,
                                   roles=", ".join(r.value for r in Role))]}) from None
+
+
+def _check_password(password: str) -> None:
     if len(password) < 8:
         raise Invalid({"password": [_("The password must have at least 8 characters.")]})
+
+
+def create_user(email: str, password: str, role: str, *, name: str = "", actor: User | None = None) -> User:
+    role_value = _role(role)
+    _check_password(password)
     if find_by_email(email) is not None:
         raise Conflict(_("A user with the email %(email)s already exists.", email=normalise_email(email)))
     user = User(email=normalise_email(email), name=name, role=role_value)
@@ -43,6 +51,53 @@ def create_user(email: str, password: str, role: str, *, name: str = "", actor: 
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", "user", user.id, {"email": user.email, "role": role_value})
+    return user
+
+
+def update_user(user: User, actor: User | None, *, role: str | None = None, name: str | None = None,
+                active: bool | None = None, password: str | None = None) -> User:
+    """Change a user's role, name, active flag or password (None leaves a field as it is). A new password,
+    a new role or a deactivation ends every session, remember-me cookie and API token of the user: whoever
+    held them signs in again, with the new password and under the new role."""
+    fields: dict[str, object] = {}
+    if role is not None:
+        fields["role"] = _role(role)
+    if name is not None:
+        fields["name"] = name
+    if active is not None:
+        fields["active"] = active
+    changes: dict[str, object] = dict(audit.diff(user, fields))
+    if password:
+        _check_password(password)
+        user.set_password(password)
+        changes["password_changed"] = True
+    if changes.keys() & {"role", "active", "password_changed"}:
+        changes["tokens_revoked"] = end_sessions(user)
+    if changes:
+        db.session.flush()
+        audit.record(actor, "user.update", "user", user.id, changes)
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """Sign the user out everywhere: sessions and remember cookies carry `session_version` (checked by the
+    user loader), API tokens are revoked. Returns how many live tokens were revoked."""
+    user.session_version = (user.session_version or 0) + 1
+    result = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: `<id>:<session_version>` from a session or a remember cookie; a cookie
+    from before the user's last password or role change or deactivation (an older version) loads nobody."""
+    ident, _sep, version = user_id.partition(":")
+    if not (ident.isdigit() and version.isdigit()) or len(ident) > 10:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
     return user
 
 

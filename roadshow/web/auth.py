@@ -47,7 +47,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    # Cleared first: logout_user() leaves the note that deletes the remember-me cookie in the session.
     session.clear()
+    logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -144,7 +144,8 @@ def test_etag_changes_when_an_event_in_the_feed_changes(app_ctx, client):
                       headers={"If-None-Match": filtered}).status_code == 200
 
 
-def test_etag_differs_per_host(app_ctx, client):
+def test_etag_differs_per_host(app, app_ctx, client, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["a.example", "b.example"])
     factories.event("路演")
     a = client.get("/calendar.ics", base_url="http://a.example").headers["ETag"]
     b = client.get("/calendar.ics", base_url="http://b.example").headers["ETag"]

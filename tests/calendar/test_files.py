@@ -114,7 +114,8 @@ def test_cancelled_event_file_says_cancelled(app_ctx, client):
     assert text(pair, "status") == ("CANCELLED", "CANCELLED")
 
 
-def test_uid_is_the_same_in_every_file_from_every_host(app_ctx, client):
+def test_uid_is_the_same_in_every_file_from_every_host(app, app_ctx, client, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["a.example", "b.example", "127.0.0.1"])
     event = roadshow()
     registration = factories.registration(event)
     uids = set()
@@ -126,7 +127,8 @@ def test_uid_is_the_same_in_every_file_from_every_host(app_ctx, client):
             urls.add(vobj.url.value)
     assert len(uids) == 1
     assert uids.pop().endswith("@roadshow")
-    # The link to the public page follows the host the file was fetched from (unless PUBLIC_BASE_URL is set).
+    # The link to the public page follows the (trusted) host the file was fetched from (unless PUBLIC_BASE_URL
+    # is set).
     assert urls == {f"http://a.example/e/{event.id}", f"https://b.example:8443/e/{event.id}",
                     f"http://127.0.0.1:5000/e/{event.id}"}
 

@@ -7,7 +7,8 @@ from tests import factories
 from tests.calendar.ics import parse, text, times
 
 
-def test_confirmed_registrant_copy_has_the_ticket_link(app_ctx, client):
+def test_confirmed_registrant_copy_has_the_ticket_link(app, app_ctx, client, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["roadshow.example", "localhost"])
     event = factories.event("淮南牛肉汤产业项目路演会", starts_at=factories.aware(2023, 4, 18, 9), hours=3,
                             description="欢迎参加; 请准时, 到场", venue="田家庵区招商中心")
     registration = factories.registration(event, attendees=2)
