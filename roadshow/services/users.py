@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -86,7 +87,8 @@ def end_sessions(user: User) -> int:
     result = db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
-    return result.rowcount or 0
+    # An UPDATE's result is a CursorResult (with a rowcount); Session.execute is annotated as Result.
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def load_session_user(user_id: str) -> User | None:
