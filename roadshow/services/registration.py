@@ -12,6 +12,17 @@ Waitlist policy — arrival order, no overtaking: the waitlist is a queue ordere
 while the head fits whole; a smaller registration behind a head that does not fit waits too.
 For the same reason a new registration goes to the waitlist whenever anyone is already waiting,
 even if it alone would fit. Registrations are never split.
+
+Retries and duplicates (issue 14): a request carrying an idempotency key (the API's Idempotency-Key
+header, the registration form's one-time token) that the event has seen gets that registration back
+without a second mail. A phone number is held by at most one active registration of an event, across
+attendees: a second one is refused with 409 that tells the registrant to use the personal link of their
+confirmation mail. The link is not re-sent from that answer: a 409 is rolled back by the unit of work,
+and anyone who merely knows a phone number could make the registrant's mailbox fill up.
+
+Checked-in attendees (issue 14): an attendee with a check-in at the door (also an undone one: it is the
+door's history) can be neither removed nor replaced on the manage page; the database's RESTRICT
+foreign keys keep check-in rows from being deleted with their attendee.
 """
 from __future__ import annotations
 
@@ -197,7 +208,7 @@ def _replayed(event_id: int, key: str | None, digest: str, same_content: bool) -
                                                        Registration.idempotency_key == key))
     if reg is not None and same_content and reg.idempotency_hash != digest:
         raise Invalid({"Idempotency-Key": [_("This key was already used for a different registration; "
-                                             "use a new key for a new request.")]})
+                                             "use a new key for another registration.")]})
     return reg
 
 
