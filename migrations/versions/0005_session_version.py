@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0005"
-down_revision = "0003_organisations"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

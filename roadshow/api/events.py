@@ -29,6 +29,11 @@ class EventIn(BaseModel):
     capacity: int | None = Field(None, ge=0, description="Attendees; null = unlimited")
     registration_mode: Mode = "invite"
     approval_required: bool = False
+    max_attendees_per_registration: int = Field(
+        event_service.DEFAULT_MAX_ATTENDEES_PER_REGISTRATION, ge=1,
+        le=event_service.MAX_ATTENDEES_PER_REGISTRATION,
+        description="Attendees one registration may bring to an open event "
+                    "(invitations carry their own seats)")
     status: Literal["draft", "published"] = "draft"
     industries: list[str] = Field(default_factory=list, max_length=50)
 
@@ -46,6 +51,8 @@ class EventPatch(BaseModel):
     capacity: int | None = Field(None, ge=0)
     registration_mode: Mode | None = None
     approval_required: bool | None = None
+    max_attendees_per_registration: int | None = Field(
+        None, ge=1, le=event_service.MAX_ATTENDEES_PER_REGISTRATION)
     status: Status | None = None
     industries: list[str] | None = Field(None, max_length=50)
 
@@ -62,6 +69,7 @@ class EventOut(BaseModel):
     capacity: int | None
     registration_mode: Mode
     approval_required: bool
+    max_attendees_per_registration: int
     status: Status
     industries: list[str]
     sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
@@ -77,6 +85,7 @@ class EventOut(BaseModel):
                    timezone=event.timezone, venue=event.venue, address=event.address,
                    description=event.description, capacity=event.capacity,
                    registration_mode=event.registration_mode.value, approval_required=event.approval_required,
+                   max_attendees_per_registration=event.max_attendees_per_registration,
                    status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
                    public_url=calendar.public_url(event), ics_url=event_service.ics_url(event),
                    created_at=zoned(event.created_at), updated_at=zoned(event.updated_at))

@@ -11,7 +11,7 @@ from spectree import Response
 from ..extensions import limiter
 from ..models import OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
-from ..ratelimits import token_guess_limit
+from ..ratelimits import attendees_in_request, token_guess_limit
 from ..services import registration as service
 from ..services import values
 from ..services.events import get_event
@@ -145,7 +145,7 @@ PUBLIC_ERRORS = dict(HTTP_404=Problem, HTTP_429=Problem)
 
 
 @bp.post("/public/registrations")
-@limiter.limit(_public_limit)
+@limiter.limit(_public_limit, cost=attendees_in_request)
 @public
 @spec.validate(resp=Response(HTTP_201=PublicRegistrationOut, HTTP_409=Problem, HTTP_410=Problem,
                              **PUBLIC_ERRORS), tags=["public registration"], security={})
@@ -153,13 +153,20 @@ def create_registration(json: RegistrationIn):
     """Register for an event from an invitation (`invitation`) or, for open events, by `event_id`.
 
     Confirmed when the whole party fits, otherwise waitlisted whole; `pending` when the event needs
-    approval. 404 unknown invitation, 409 the invitation already has an active registration, 410 event
-    cancelled or not published, 422 invalid input (consent, phone numbers, too many attendees)."""
+    approval. 404 unknown invitation, 409 the invitation already has an active registration or a phone
+    number of an attendee already has one for this event, 410 event cancelled or not published, 422
+    invalid input (consent, phone numbers, more attendees than the event's
+    `max_attendees_per_registration` or the invitation's seats).
+
+    An `Idempotency-Key` header (at most 100 visible ASCII characters) makes retries safe: a request
+    with a key already used for this event answers that request's registration again (201, the same
+    body) and sends no second mail; the same key with another body is refused (422). The public rate
+    limit counts attendees, not requests."""
     reg = service.register(
         invitation_token=json.invitation, event_id=json.event_id,
         organisation=json.organisation.model_dump(exclude_none=True) if json.organisation else None,
         attendees=[a.model_dump() for a in json.attendees], consent=json.consent,
-        client_ip=request.remote_addr)
+        client_ip=request.remote_addr, idempotency_key=request.headers.get("Idempotency-Key"))
     return public_view(reg), 201
 
 

@@ -24,7 +24,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import Event, RegistrationMode
-from ..services.events import DEFAULT_TIMEZONE, is_time_zone
+from ..services.events import (
+    DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
+    DEFAULT_TIMEZONE,
+    MAX_ATTENDEES_PER_REGISTRATION,
+    is_time_zone,
+)
 
 # The zones a bureau in Anhui meets: home first, then where roadshows travel. Any other real zone an
 # event already has (set through the API) is added to the list when that event is edited.
@@ -78,6 +83,13 @@ class EventForm(FlaskForm):
         SelectChoice(RegistrationMode.open.value, _l("Open to anyone with the event's link")),
     ])
     approval_required = BooleanField(_l("Registrations need the organiser's approval"))
+    max_attendees_per_registration = IntegerField(
+        _l("Attendees per registration (at most)"), default=DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
+        validators=[Optional(),
+                    NumberRange(min=1, max=MAX_ATTENDEES_PER_REGISTRATION,
+                                message=_l("Enter a number of attendees from 1 to %(n)d.",
+                                           n=MAX_ATTENDEES_PER_REGISTRATION))],
+        description=_l("For open registration; an invitation brings its own number of seats."))
     industries = MultiCheckboxField(_l("Industries"), choices=[], validate_choice=False)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish"))
@@ -101,6 +113,7 @@ class EventForm(FlaskForm):
         return cls(industries=industries, title=event.title, timezone=event.timezone, venue=event.venue,
                    address=event.address, description=event.description, capacity=event.capacity,
                    approval_required=event.approval_required,
+                   max_attendees_per_registration=event.max_attendees_per_registration,
                    starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
                    ends_at=event.ends_at.astimezone(zone).replace(tzinfo=None),
                    registration_mode=event.registration_mode.value,
@@ -121,6 +134,9 @@ class EventForm(FlaskForm):
             "address": self.address.data, "description": self.description.data, "capacity": self.capacity.data,
             "registration_mode": self.registration_mode.data, "approval_required": bool(self.approval_required.data),
             "industries": list(self.industries.data or []),
+            # left empty: unchanged (a new event gets the default)
+            **({"max_attendees_per_registration": self.max_attendees_per_registration.data}
+               if self.max_attendees_per_registration.data is not None else {}),
         }
 
 

@@ -43,6 +43,8 @@ class RegistrationForm(AttendeesForm):
     kind = SelectField(_l("Kind of organisation"), default=OrgKind.enterprise.value)
     credit_code = StringField(_l("Unified social credit code (optional)"), validators=[CreditCode()])
     consent = BooleanField()
+    # One-time token of this rendering of the form (web/public.py): a second sending finds the first.
+    submission_token = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,9 @@ from .users import User
 
 class AuditEntry(Model):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    # sqlite_autoincrement: an id is never given twice on SQLite, so an entry's id stays its own.
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

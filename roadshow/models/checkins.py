@@ -25,11 +25,16 @@ class CheckIn(Model):
         Index("uq_checkins_active_attendee", "attendee_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
         Index("ix_checkins_event_created", "event_id", "created_at"),
+        # Ids are never reused on SQLite (a deleted last row's id would go to the next scan, and audit
+        # rows of the old one would point at the new one); PostgreSQL's sequences never reuse them.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    # RESTRICT: a check-in is the door's history (undo only marks it); deleting its attendee or event
+    # fails instead of taking it along (services/registration.py never removes a checked-in attendee).
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="RESTRICT"), index=True)
     status: Mapped[CheckInStatus] = mapped_column(
         Enum(CheckInStatus, native_enum=False, length=10), default=CheckInStatus.active)
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -42,6 +42,9 @@ class Event(Model):
         Enum(RegistrationMode, native_enum=False, length=10), default=RegistrationMode.invite
     )
     approval_required: Mapped[bool] = mapped_column(default=False)
+    # Attendees one registration may bring to an open event (an invitation carries its own seats);
+    # services/events.py keeps it within 1..MAX_ATTENDEES_PER_REGISTRATION.
+    max_attendees_per_registration: Mapped[int] = mapped_column(default=5, server_default="5")
     status: Mapped[EventStatus] = mapped_column(
         Enum(EventStatus, native_enum=False, length=10), default=EventStatus.draft, index=True
     )

@@ -65,6 +65,8 @@ class Registration(Model):
               sqlite_where=text("status IN ('pending', 'confirmed', 'waitlisted')"),
               postgresql_where=text("status IN ('pending', 'confirmed', 'waitlisted')")),
         Index("ix_registrations_event_status", "event_id", "status"),
+        # A retried request (the same Idempotency-Key, or the form's one-time token) finds its registration.
+        Index("uq_registrations_event_idempotency_key", "event_id", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +86,10 @@ class Registration(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # The Idempotency-Key header (API) or the form's one-time token that created it, and a digest of that
+    # request's content: the same key with other content is refused, never answered with this one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
 
     event: Mapped[Event] = relationship()
     invitation: Mapped[Invitation | None] = relationship()

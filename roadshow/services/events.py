@@ -47,7 +47,11 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # What a calendar copy of the event shows: a change of any of these must replace the copies people
 # keep (RFC 5545 SEQUENCE). Capacity, mode, approval and industries are the bureau's own business.
 EDITABLE_FIELDS = (*sorted(calendar.PUBLISHED_FIELDS), "capacity", "registration_mode", "approval_required",
-                   "industries")
+                   "max_attendees_per_registration", "industries")
+
+# Attendees one registration may bring to an open event: the default and the largest setting.
+DEFAULT_MAX_ATTENDEES_PER_REGISTRATION = 5
+MAX_ATTENDEES_PER_REGISTRATION = 50
 
 # Forward only: unpublishing would leave registrants and calendar copies behind; a cancellation is final.
 TRANSITIONS = {
@@ -146,6 +150,13 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
         if not isinstance(fields["approval_required"], bool):
             fail("approval_required", _("Say whether registrations need approval."))
         out["approval_required"] = fields["approval_required"]
+    if "max_attendees_per_registration" in fields:
+        most = fields["max_attendees_per_registration"]
+        if isinstance(most, bool) or not isinstance(most, int) \
+                or not 1 <= most <= MAX_ATTENDEES_PER_REGISTRATION:
+            fail("max_attendees_per_registration", _("Enter a number of attendees from 1 to %(n)d.",
+                                                     n=MAX_ATTENDEES_PER_REGISTRATION))
+        out["max_attendees_per_registration"] = most
     if "industries" in fields:
         wanted = []
         for raw in fields["industries"] or []:
@@ -181,11 +192,13 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                  description: str | None = None, capacity: int | None = None,
                  registration_mode: RegistrationMode | str = RegistrationMode.invite,
                  approval_required: bool = False, status: EventStatus | str = EventStatus.draft,
-                 industries: list[str] | None = None) -> Event:
+                 industries: list[str] | None = None,
+                 max_attendees_per_registration: int = DEFAULT_MAX_ATTENDEES_PER_REGISTRATION) -> Event:
     """A new event, a draft unless created published (a new event cannot start cancelled)."""
     fields = _clean(dict(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone, venue=venue,
                          address=address, description=description, capacity=capacity,
                          registration_mode=registration_mode, approval_required=approval_required,
+                         max_attendees_per_registration=max_attendees_per_registration,
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})

@@ -12,9 +12,22 @@ Waitlist policy — arrival order, no overtaking: the waitlist is a queue ordere
 while the head fits whole; a smaller registration behind a head that does not fit waits too.
 For the same reason a new registration goes to the waitlist whenever anyone is already waiting,
 even if it alone would fit. Registrations are never split.
+
+Retries and duplicates (issue 14): a request carrying an idempotency key (the API's Idempotency-Key
+header, the registration form's one-time token) that the event has seen gets that registration back
+without a second mail. A phone number is held by at most one active registration of an event, across
+attendees: a second one is refused with 409 that tells the registrant to use the personal link of their
+confirmation mail. The link is not re-sent from that answer: a 409 is rolled back by the unit of work,
+and anyone who merely knows a phone number could make the registrant's mailbox fill up.
+
+Checked-in attendees (issue 14): an attendee with a check-in at the door (also an undone one: it is the
+door's history) can be neither removed nor replaced on the manage page; the database's RESTRICT
+foreign keys keep check-in rows from being deleted with their attendee.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -29,6 +42,7 @@ from ..extensions import db
 from ..models import (
     ACTIVE_REGISTRATION,
     Attendee,
+    CheckIn,
     Event,
     EventStatus,
     Invitation,
@@ -46,8 +60,8 @@ from .errors import Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
 from .organisations import clean_organisation, find_or_create_organisation
 
-# Attendees one registration may bring to an open event (invitations carry their own seats).
-OPEN_EVENT_MAX_ATTENDEES = 10
+# An Idempotency-Key header (or the registration form's one-time token) longer than this is refused.
+IDEMPOTENCY_KEY_MAX = 100
 
 
 @dataclass
@@ -165,7 +179,58 @@ def active_registration(invitation: Invitation) -> Registration | None:
 
 
 def max_attendees(event: Event, invitation: Invitation | None) -> int:
-    return invitation.seats if invitation is not None else OPEN_EVENT_MAX_ATTENDEES
+    """Attendees one registration may bring: the invitation's seats, else the event's setting."""
+    return invitation.seats if invitation is not None else event.max_attendees_per_registration
+
+
+def clean_idempotency_key(value: object) -> str | None:
+    """The client's retry key (visible ASCII, at most IDEMPOTENCY_KEY_MAX characters); None when absent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    key = str(value).strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX or not all(33 <= ord(c) <= 126 for c in key):
+        raise Invalid({"Idempotency-Key": [_("Use a key of at most %(n)d visible ASCII characters.",
+                                             n=IDEMPOTENCY_KEY_MAX)]})
+    return key
+
+
+def _request_digest(**content: object) -> str:
+    """What a retry must repeat to get the first answer: a digest of the request's content."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(event_id: int, key: str | None, digest: str, same_content: bool) -> Registration | None:
+    """The registration an earlier request with this key made for this event (caller holds the lock)."""
+    if key is None:
+        return None
+    reg = db.session.scalar(select(Registration).where(Registration.event_id == event_id,
+                                                       Registration.idempotency_key == key))
+    if reg is not None and same_content and reg.idempotency_hash != digest:
+        raise Invalid({"Idempotency-Key": [_("This key was already used for a different registration; "
+                                             "use a new key for another registration.")]})
+    return reg
+
+
+def _phone_taken(event_id: int, phones: set[str], excluding: int | None = None) -> str | None:
+    """One of `phones` that an attendee of another active registration of the event already has."""
+    if not phones:
+        return None
+    stmt = select(Attendee.phone).join(Registration, Registration.id == Attendee.registration_id).where(
+        Registration.event_id == event_id, Registration.status.in_(ACTIVE_REGISTRATION),
+        Attendee.phone.in_(phones))
+    if excluding is not None:
+        stmt = stmt.where(Registration.id != excluding)
+    return db.session.scalar(stmt.limit(1))
+
+
+def _phone_conflict(phone: str) -> Conflict:
+    # The manage link is never given to someone who merely knows the number: the registrant has it in
+    # the confirmation mail and on the page shown after registering.
+    return Conflict(_("The phone number %(phone)s already has a registration for this event. Open it with "
+                      "the personal link in its confirmation email (or the page shown after registering) "
+                      "to change or cancel it; the organiser can help if the link is lost.",
+                      phone=_masked(phone)))
 
 
 def confirmed_seats(event_id: int) -> int:
@@ -238,13 +303,21 @@ def _organisation_for(cleaned: dict | None, invitation: Invitation | None, actor
 def register(*, invitation_token: str | None = None, event_id: int | None = None,  # noqa: C901 — issue 19 splits it
              organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
-             actor: User | None = None) -> Registration:
+             actor: User | None = None, idempotency_key: str | None = None,
+             same_content: bool = True) -> Registration:
     """Register attendees for an event, from an invitation or (open events) directly.
 
     Confirmed when the whole party fits and nobody is waiting, otherwise waitlisted whole;
     pending when the event needs approval. Raises NotFound (unknown invitation or event),
     Gone (event not published or cancelled), Invalid (input), Conflict (the invitation already
-    has an active registration)."""
+    has an active registration, or a phone number of an attendee has one for this event).
+
+    `idempotency_key` (the API's Idempotency-Key header, the form's one-time token): a request with a
+    key this event has seen gets that request's registration back, unchanged and without a second
+    mail; with other content (when `same_content`, the API) it is refused."""
+    key = clean_idempotency_key(idempotency_key)
+    digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
+                             attendees=attendees, consent=consent)
     invitation = invitation_by_token(invitation_token) if invitation_token else None
     if invitation is not None:
         if event_id is not None and event_id != invitation.event_id:
@@ -274,12 +347,18 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         raise Invalid(errors)
 
     event = lock_event(event_id)
+    replayed = _replayed(event.id, key, digest, same_content)
+    if replayed is not None:
+        return replayed
     _ensure_open(event)
     if invitation is not None:
         invitation = db.session.get_one(Invitation, invitation.id, populate_existing=True)
         existing = active_registration(invitation)
         if existing is not None:
             raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
+    taken = _phone_taken(event.id, {p.phone for p in people})
+    if taken is not None:
+        raise _phone_conflict(taken)
     org = _organisation_for(organisation_input, invitation, actor)
 
     now = utcnow()
@@ -293,7 +372,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
                        organisation_id=org.id, status=status, seats=len(people),
                        manage_token=secrets.token_urlsafe(24), consent_at=now,
                        consent_version=current_app.config["PRIVACY_POLICY_VERSION"],
-                       confirmed_at=now if status is RegistrationStatus.confirmed else None)
+                       confirmed_at=now if status is RegistrationStatus.confirmed else None,
+                       idempotency_key=key, idempotency_hash=digest if key else None)
     for position, person in enumerate(people):
         reg.attendees.append(Attendee(position=position, name=person.name, phone=person.phone,
                                       email=person.email, title=person.title))
@@ -429,9 +509,45 @@ def _masked(phone: str | None) -> str | None:
     return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 8 else phone
 
 
+def checked_in_ids(reg: Registration) -> set[int]:
+    """The registration's attendees with a check-in at the door (active, or undone: its history stays)."""
+    ids = [a.id for a in reg.attendees if a.id is not None]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(CheckIn.attendee_id).where(CheckIn.attendee_id.in_(ids)).distinct()))
+
+
+def checked_in_message(name: str) -> str:
+    return _("%(name)s has been checked in at the entrance and can no longer be removed or replaced.",
+             name=name)
+
+
+def _keep_checked_in(reg: Registration, people: list[AttendeeInput]) -> None:
+    """One seat, one guest: an attendee who went through the door stays, under the same name and phone
+    (else a new person would get the seat's ticket and walk in too). Their check-ins are history."""
+    at_door = checked_in_ids(reg)
+    if not at_door:
+        return
+    errors: dict[str, list[str]] = {}
+    submitted = {person.id: (i, person) for i, person in enumerate(people) if person.id}
+    for attendee in reg.attendees:
+        if attendee.id not in at_door:
+            continue
+        found = submitted.get(attendee.id)
+        if found is None:
+            errors.setdefault("attendees", []).append(checked_in_message(attendee.name))
+            continue
+        i, person = found
+        if (person.name, person.phone) != (attendee.name, attendee.phone):
+            errors[f"attendees.{i}.name"] = [checked_in_message(attendee.name)]
+    if errors:
+        raise Invalid(errors)
+
+
 def update_attendees(reg: Registration, attendees: list[dict], actor: User | None = None) -> Registration:
     """Replace the attendee list (1..seats). Kept attendees (by id) keep their tickets. A confirmed
-    registration grows only into free seats; shrinking frees seats for the waitlist."""
+    registration grows only into free seats; shrinking frees seats for the waitlist. An attendee
+    checked in at the door can be neither removed nor replaced (Invalid, beside that attendee)."""
     invitation = reg.invitation
     people = clean_attendees(attendees, max_attendees(reg.event, invitation))
     event, reg = _relock(reg)
@@ -439,6 +555,12 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
         raise Conflict(_("This registration is no longer active."))
     if event.status is not EventStatus.published:
         raise Gone(_("Registration for this event is not open."))
+    _keep_checked_in(reg, people)
+    known = {a.phone for a in reg.attendees}
+    for i, person in enumerate(people):
+        if person.phone not in known and _phone_taken(event.id, {person.phone}, excluding=reg.id):
+            raise Invalid({f"attendees.{i}.phone": [
+                _("This phone number already has another registration for this event.")]})
     growth = len(people) - reg.seats
     if reg.status is RegistrationStatus.confirmed and growth > 0 and not _fits(event, growth):
         raise Invalid({"attendees": [_("Only %(n)d more seats are free.", n=seats_left(event) or 0)]})

@@ -1,6 +1,8 @@
 """Public pages: invitation registration /r/<token>, event page /e/<id>, manage page /m/<token>, privacy."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -8,7 +10,7 @@ from .. import labels
 from ..extensions import db, limiter
 from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, apply_errors
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
-from ..ratelimits import token_guess_limit
+from ..ratelimits import attendees_in_request, token_guess_limit
 from ..services import registration as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from ..uow import atomic, reads_then_writes
@@ -36,13 +38,19 @@ def _prefill(form: RegistrationForm, invitation) -> None:
 
 
 def _submit(form: RegistrationForm, **target):
-    """Register from a posted form; on success the manage page, else the messages beside the fields."""
+    """Register from a posted form; on success the manage page, else the messages beside the fields.
+    The form carries a one-time token: sent twice (a double click, a resend after a timeout), it
+    opens the registration the first sending made."""
+    if not form.submission_token.data:
+        form.submission_token.data = secrets.token_urlsafe(24)
     if not form.validate_on_submit():
         return None, []
     try:
         with atomic():
             reg = service.register(organisation=form.organisation_data(), attendees=form.attendee_rows(),
-                                   consent=bool(form.consent.data), client_ip=request.remote_addr, **target)
+                                   consent=bool(form.consent.data), client_ip=request.remote_addr,
+                                   idempotency_key=request.form.get("submission_token"), same_content=False,
+                                   **target)
     except Invalid as exc:
         return None, apply_errors(form, exc.errors)
     except Conflict as exc:
@@ -54,7 +62,7 @@ def _submit(form: RegistrationForm, **target):
 @bp.route("/r/<token>", methods=["GET", "POST"])
 @reads_then_writes  # opening the link writes only the first time; registering writes from its lock on
 @token_guess_limit
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(_public_limit, methods=["POST"], cost=attendees_in_request)
 def invitation(token: str):
     """The invitee's personal registration page (opening it marks the invitation opened)."""
     invite = service.open_invitation(token)
@@ -89,7 +97,7 @@ def decline(token: str):
 
 
 @bp.route("/e/<int:event_id>", methods=["GET", "POST"])
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(_public_limit, methods=["POST"], cost=attendees_in_request)
 def event(event_id: int):
     """The public page of a published event; open events carry the registration form."""
     ev = db.session.get(Event, event_id)
@@ -105,7 +113,7 @@ def event(event_id: int):
     elif request.method == "POST":
         raise Gone(_("Registration for this event is not open."))
     return render_template("public/event.html", event=ev, form=form, general_errors=general, is_open=is_open,
-                           max_attendees=service.OPEN_EVENT_MAX_ATTENDEES, seats_left=service.seats_left(ev))
+                           max_attendees=ev.max_attendees_per_registration, seats_left=service.seats_left(ev))
 
 
 def _manage_context(reg: Registration, form: AttendeesForm | None = None, general=None):
@@ -121,7 +129,7 @@ def _manage_context(reg: Registration, form: AttendeesForm | None = None, genera
                               RegistrationStatus.waitlisted) and reg.event.status is EventStatus.published
     return dict(reg=reg, event=reg.event, form=form, general_errors=general or [], editable=editable,
                 max_attendees=service.max_attendees(reg.event, reg.invitation),
-                cancel_form=ConfirmForm(prefix="cancel"))
+                checked_in=service.checked_in_ids(reg), cancel_form=ConfirmForm(prefix="cancel"))
 
 
 @bp.get("/m/<token>")
@@ -134,7 +142,7 @@ def manage(token: str):
 
 @bp.post("/m/<token>/attendees")
 @token_guess_limit
-@limiter.limit(_public_limit)
+@limiter.limit(_public_limit, cost=attendees_in_request)
 def update_attendees(token: str):
     reg = service.by_manage_token(token)
     form = AttendeesForm()

@@ -20,7 +20,9 @@
           if (value) { el.setAttribute(attr, value.replace(/attendees-\d+-/, "attendees-" + index + "-")); }
         });
       });
-      row.querySelector(".remove-attendee").classList.toggle("d-none", all.length < 2);
+      // a guest checked in at the door stays (the server refuses too)
+      row.querySelector(".remove-attendee").classList.toggle("d-none",
+        all.length < 2 || row.classList.contains("checked-in"));
     });
     if (addButton) { addButton.classList.toggle("d-none", all.length >= max); }
   }
@@ -30,8 +32,11 @@
       var all = rows();
       if (all.length >= max) { return; }
       var copy = all[all.length - 1].cloneNode(true);
+      copy.classList.remove("checked-in");
+      copy.querySelectorAll(".checked-in-note, .checked-in-badge").forEach(function (el) { el.remove(); });
       copy.querySelectorAll("input").forEach(function (input) {
         input.value = "";
+        input.removeAttribute("readonly");
         input.classList.remove("is-invalid");
       });
       copy.querySelectorAll(".invalid-feedback").forEach(function (el) { el.remove(); });
@@ -44,7 +49,7 @@
 
   container.addEventListener("click", function (event) {
     var button = event.target.closest(".remove-attendee");
-    if (!button || rows().length < 2) { return; }
+    if (!button || rows().length < 2 || button.closest(".checked-in")) { return; }
     button.closest(".attendee-row").remove();
     renumber();
   });

@@ -1,13 +1,17 @@
 """Raising an event's capacity promotes its waitlist in order of arrival (events + registration)."""
 from __future__ import annotations
 
+import itertools
+
 from roadshow.models import RegistrationMode
 from tests import factories
+
+_phones = itertools.count(1)
 
 
 def _register(client, event_id, names):
     body = {"event_id": event_id, "organisation": {"name": f"{names[0]}的公司", "kind": "enterprise"},
-            "attendees": [{"name": n, "phone": f"1380013{i:04d}"} for i, n in enumerate(names)], "consent": True}
+            "attendees": [{"name": n, "phone": f"1380013{next(_phones):04d}"} for n in names], "consent": True}
     r = client.post("/api/v1/public/registrations", json=body)
     assert r.status_code == 201, r.json
     return r.json

@@ -189,7 +189,8 @@ def test_capacity_waitlist_whole_and_promotion_in_arrival_order(client, app_ctx,
 
     def reg(inv, n):
         r = client.post(URL, json={"invitation": inv.token, "consent": True,
-                                   "attendees": [person(f"嘉宾{i}") for i in range(n)]})
+                                   "attendees": [person(f"嘉宾{i}", f"1390{invs.index(inv):03d}{i:04d}")
+                                                 for i in range(n)]})
         assert r.status_code == 201, r.json
         return r.json
 
@@ -227,7 +228,7 @@ def test_head_that_does_not_fit_blocks_the_queue(client, app_ctx):
     big = client.post(URL, json={"invitation": big_inv.token, "consent": True,
                                  "attendees": [person("甲"), person("乙")]}).json
     small = client.post(URL, json={"invitation": small_inv.token, "consent": True,
-                                   "attendees": [person("丙")]}).json
+                                   "attendees": [person("丙", "13700137000")]}).json
     settle()
     assert big["status"] == small["status"] == "waitlisted"
     # one seat frees: the head (2) does not fit, so the 1-person registration behind it waits as well
@@ -249,8 +250,10 @@ def test_approval_flow(client, app_ctx, auth, smtp):
     inv3 = factories.invitation(ev, seats=1, email="three@example.com")
     r1 = client.post(URL, json={"invitation": inv1.token, "consent": True,
                                 "attendees": [person("甲"), person("乙")]}).json
-    r2 = client.post(URL, json={"invitation": inv2.token, "consent": True, "attendees": [person("丙")]}).json
-    r3 = client.post(URL, json={"invitation": inv3.token, "consent": True, "attendees": [person("丁")]}).json
+    r2 = client.post(URL, json={"invitation": inv2.token, "consent": True,
+                                "attendees": [person("丙", "13700137000")]}).json
+    r3 = client.post(URL, json={"invitation": inv3.token, "consent": True,
+                                "attendees": [person("丁", "13600136000")]}).json
     assert r1["status"] == r2["status"] == r3["status"] == "pending"
     smtp.wait_for(3)
     assert "审核" in smtp.to("one@example.com")[0]["Subject"]
@@ -340,7 +343,7 @@ def test_raising_capacity_promotes_through_promote_waitlist(client, app_ctx):
                                    "attendees": [person("甲")]}).json
     settle()
     second = client.post(URL, json={"invitation": factories.invitation(ev).token, "consent": True,
-                                    "attendees": [person("乙")]}).json
+                                    "attendees": [person("乙", "13700137000")]}).json
     assert (first["status"], second["status"]) == ("confirmed", "waitlisted")
     settle()
     event = db.session.get(type(ev), ev.id)
