@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jsonbody import BoundedJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     # Ids in paths fit the INTEGER id columns; a larger number is simply not found (404), not a 500.
     app.url_map.converters["int"] = BoundedInt
+    app.json = BoundedJSONProvider(app)  # request bodies nested absurdly deep are a 400, not a 500
 
     if app.config["TRUSTED_PROXIES"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
