@@ -204,7 +204,8 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})
-    event = Event(sequence=0, **fields)
+    event = Event(sequence=0, published_at=utcnow() if fields["status"] is EventStatus.published else None,
+                  **fields)
     db.session.add(event)
     db.session.flush()
     audit.record(actor, "event.create", "event", event.id, fields)
@@ -231,6 +232,8 @@ def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
         return event
     _bump_sequence(event, changes)
     event.updated_at = utcnow()  # now, not at flush: the cancellation's calendar file shows it
+    if event.status is EventStatus.published and event.published_at is None:
+        event.published_at = event.updated_at
     if "status" in changes and event.status is EventStatus.cancelled:
         changes["mails"] = _queue_cancellation_mails(event)
     db.session.flush()
