@@ -69,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_login(app)
     _init_i18n(app)
+    from . import ratelimit_storage  # noqa: F401  (registers the sqlite:// counters before the limiter starts)
+
     limiter.init_app(app)
     from .services import mail
 
