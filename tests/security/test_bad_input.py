@@ -20,7 +20,7 @@ def test_deeply_nested_json_on_the_public_registration_is_refused(client, body):
     r = client.post("/api/v1/public/registrations", data=body, content_type="application/json")
     assert r.status_code in (400, 413), r.data
     assert r.headers["Content-Type"] == "application/problem+json"
-    assert "nest" in r.json["detail"].lower()
+    assert "嵌套" in r.json["detail"]  # Chinese first: "JSON 请求体嵌套层数过多"
 
 
 def test_deeply_nested_json_on_an_authenticated_endpoint_is_refused(client, auth):
