@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jsonbody import BoundedJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     # Ids in paths fit the INTEGER id columns; a larger number is simply not found (404), not a 500.
     app.url_map.converters["int"] = BoundedInt
+    app.json = BoundedJSONProvider(app)  # request bodies nested absurdly deep are a 400, not a 500
 
     from . import hosts, urls
 
@@ -73,6 +75,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_login(app)
     _init_i18n(app)
+    from . import ratelimit_storage  # noqa: F401  (registers the sqlite:// counters before the limiter starts)
+
     limiter.init_app(app)
     from .services import mail
 
@@ -144,6 +148,47 @@ def _init_logging(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)  # the log, not only warnings (Flask adds its stderr handler)
 
 
+# Seconds a client is asked to wait while the database cannot be reached.
+RETRY_AFTER = 30
+# SQLite's result codes for a database file that cannot be opened or read (the low byte of extended codes).
+_SQLITE_UNREACHABLE = {10, 14}  # SQLITE_IOERR, SQLITE_CANTOPEN
+# PostgreSQL: connection exceptions (class 08) and the server shutting down or starting up.
+_PG_UNREACHABLE = ("08", "57P01", "57P02", "57P03")
+
+
+def is_unreachable(exc: DBAPIError) -> bool:
+    """Whether a database error means the database cannot be reached now (refused, down, unopenable,
+    connection lost), as opposed to a bug or a bad schema ("no such table" stays a 500)."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNREACHABLE
+    if type(orig).__module__.startswith("psycopg"):
+        sqlstate = getattr(orig, "sqlstate", None)
+        return sqlstate is None or sqlstate.startswith(_PG_UNREACHABLE)  # None: no server answered at all
+    return False
+
+
+def unavailable(exc: DBAPIError):
+    """The database cannot be reached (refused, unopenable, connection lost): a 503 with Retry-After and
+    one log line, no traceback; the page is rendered without touching the database (anonymous user)."""
+    from flask import g
+    from flask_login import AnonymousUserMixin
+
+    from .api import problems
+
+    log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0][:300])
+    g._login_user = AnonymousUserMixin()  # the error page must not ask the database who is signed in
+    message = _("The service is temporarily unavailable. Please try again in a minute.")
+    headers = [("Retry-After", str(RETRY_AFTER))]
+    if _wants_problem():
+        return problems.problem(503, message, headers=headers)
+    return render_template("errors/error.html", status=503, message=message), 503, dict(headers)
+
+
 def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
@@ -199,6 +244,11 @@ def _init_errors(app: Flask) -> None:
         if _wants_problem():
             return problems.problem(422, message)
         return page(422, message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: DBAPIError):
+        return unavailable(exc) if is_unreachable(exc) else unexpected(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -103,7 +103,8 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",
         "RATELIMIT_TOKEN_GUESS": env("RATELIMIT_TOKEN_GUESS") or "20 per minute",
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        # Shared by every worker of this machine (roadshow/ratelimit_storage.py); redis://… for several.
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or f"sqlite:///{ipath / 'ratelimits.db'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX") or "roadshow",
         # How many reverse proxies in front of the app may set X-Forwarded-For/-Proto/-Host.

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, request
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
@@ -121,7 +122,10 @@ def end_failed() -> None:
     PostgreSQL transaction accepts no query, not even the signed-in user's)."""
     session = db.session()
     if session.in_transaction():
-        session.rollback()
+        try:
+            session.rollback()
+        except (OperationalError, InterfaceError):  # the connection is gone: nothing to undo on it
+            session.close()
 
 
 class RoadshowFlask(Flask):
@@ -129,7 +133,12 @@ class RoadshowFlask(Flask):
     hooks included, so every statement of the request is inside it."""
 
     def full_dispatch_request(self) -> Response:  # type: ignore[override]
-        return run_request(self, super().full_dispatch_request)
+        try:
+            return run_request(self, super().full_dispatch_request)
+        except (OperationalError, InterfaceError) as exc:
+            # The database failed outside the view (taking SQLite's write lock, the commit): the same
+            # answer as inside it, the app's 503 handler.
+            return self.finalize_request(self.handle_user_exception(exc))
 
     def handle_user_exception(self, e: Exception):  # type: ignore[override]
         end_failed()

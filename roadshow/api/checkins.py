@@ -130,7 +130,10 @@ def create_checkin(event_id: int, json: ScanIn):
 @spec.validate(resp=Response(HTTP_200=BatchOut, HTTP_404=Problem, **ERRORS), tags=["check-in"])
 def create_checkin_batch(event_id: int, json: BatchIn):
     """Offline scans synced later; results in input order. Per attendee the earliest scanned_at
-    (in the batch or stored) is the check-in, the others are already_checked_in."""
+    (in the batch or stored) is the check-in, the others are already_checked_in. Re-sending a batch
+    answers the same and changes nothing. A scan made before the guest's latest undo never checks them in
+    again: the replayed scan of the undone check-in is `ok` with it, any other is already_checked_in
+    naming it; both with `checkin_status: "undone"`."""
     answers = service.check_in_batch(
         event_id, [service.Scan(s.code, s.scanned_at, s.device) for s in json.scans], g.api_user)
     return jsonify({"results": [{"code": scan.code, **answer.as_dict()}

@@ -22,6 +22,12 @@ class RegistrationMode(str, enum.Enum):
     open = "open"
 
 
+def _public_from_the_start(context) -> datetime | None:
+    """An event inserted published (or, in test data, already cancelled) has been public since then."""
+    status = context.get_current_parameters().get("status")
+    return None if status in (None, EventStatus.draft, EventStatus.draft.value) else utcnow()
+
+
 class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
@@ -53,3 +59,9 @@ class Event(Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the event first became public; None for a draft that never was. A cancelled event is shown
+    # (page, calendar file, feed) only when it was once public: a cancelled draft stays private.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_public_from_the_start)
+
+    def was_published(self) -> bool:
+        return self.published_at is not None

@@ -236,9 +236,10 @@ def attachment(event: Event, *, extra_description: str | None = None) -> dict:
 # --- What the web side serves -------------------------------------------------------------------------
 
 def visible_event(event_id: int) -> Event | None:
-    """A published or cancelled event; None for drafts and unknown ids."""
+    """A published event, or a cancelled one that was once published; None for drafts (also cancelled
+    ones that never were public) and unknown ids."""
     event = db.session.get(Event, event_id)
-    if event is None or event.status not in VISIBLE_STATUSES:
+    if event is None or not is_visible(event):
         return None
     return event
 
@@ -263,7 +264,7 @@ MAX_INDUSTRY = 50  # Industry.name's length: anything longer names no industry
 
 
 def _feed_filter(industry: str | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Event.status.in_(VISIBLE_STATUSES)]
+    conditions: list[ColumnElement[bool]] = [Event.status.in_(VISIBLE_STATUSES), Event.published_at.is_not(None)]
     if industry:
         conditions.append(_industry_clause(industry) if len(industry) <= MAX_INDUSTRY else false())
     return conditions
@@ -309,8 +310,9 @@ def feed_ics(industry: str | None = None) -> bytes:
 
 
 def is_visible(event: Event) -> bool:
-    """Whether calendars may show the event (published, or cancelled so they can drop it)."""
-    return event.status in VISIBLE_STATUSES
+    """Whether calendars may show the event (published, or cancelled so they can drop it — only when it
+    was once public: a cancelled draft was never in anyone's calendar)."""
+    return event.status in VISIBLE_STATUSES and event.was_published()
 
 
 def registrant_note(registration: Registration) -> str:

@@ -19,7 +19,8 @@ from what the read loaded.
 Offline batches. A phone that lost the network queues scans with the time they were made and sends
 them later. For each attendee the earliest ``scanned_at`` — in the batch or already stored — is the
 check-in: an earlier offline scan replaces a later live one, whose row is kept as ``replaced``
-history. Sending the same batch again changes nothing and answers the same.
+history. Sending the same batch again changes nothing and answers the same, also after an undo: a scan
+made before the guest's check-in was undone never brings it back (see `check_in_batch`).
 
 Door staff see the attendee's name, organisation and kind; never phone numbers or e-mail.
 """
@@ -246,7 +247,14 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
     Per attendee the earliest scan, in the batch or stored, is the check-in; an earlier scan
     from the batch replaces a later stored one (kept as `replaced`). A scan equal to the stored
     check-in (same attendee, time and device) is answered `ok` again, so a batch re-sent after a
-    lost response changes nothing and answers the same."""
+    lost response changes nothing and answers the same.
+
+    After an undo. A scan made at or before the attendee's latest undo (`scanned_at` <= the undone
+    check-in's `ended_at`) was handled and then undone: it never checks the guest in again, nor replaces
+    a check-in made since. The scan that *is* the undone check-in (same time and device, i.e. the batch
+    replayed) is answered as the first time, `ok` with that check-in; any other such scan is
+    `already_checked_in` naming it. Both carry `"checkin_status": "undone"`, so the door can tell the
+    guest is not in now. Scans made after the undo count as usual."""
     batch = [s if isinstance(s, Scan) else Scan(**s) for s in scans]
     get_event(event_id)
     now = utcnow()
@@ -265,6 +273,18 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
 
     for attendee_id, indexes in by_attendee.items():
         attendee = attendees[attendee_id]
+        undone = _last_undo(attendee_id)
+        if undone is not None:
+            # Scans made before the undo were handled (or would have been) and then undone.
+            undone_at = undone.ended_at or undone.scanned_at  # an undone check-in always has ended_at
+            handled = [i for i in indexes if times[i] <= undone_at]
+            for index in handled:
+                same = times[index] == undone.scanned_at and _device(batch[index].device) == undone.device
+                results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=undone,
+                                            extra={"checkin_status": CheckInStatus.undone.value})
+            indexes = [i for i in indexes if i not in handled]
+            if not indexes:
+                continue
         # Earliest first; the input order breaks ties.
         first = min(indexes, key=lambda i: (times[i], i))
         when, device = times[first], _device(batch[first].device)
@@ -273,6 +293,14 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
             same = index == first and winner.scanned_at == when and winner.device == device
             results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
     return [results[index] for index in range(len(batch))]
+
+
+def _last_undo(attendee_id: int) -> CheckIn | None:
+    """The attendee's most recently undone check-in, if any."""
+    return db.session.scalar(
+        select(CheckIn).where(CheckIn.attendee_id == attendee_id, CheckIn.status == CheckInStatus.undone,
+                              CheckIn.ended_at.is_not(None))
+        .order_by(CheckIn.ended_at.desc(), CheckIn.id.desc()).limit(1))
 
 
 def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | None, actor: User | None,

@@ -63,9 +63,21 @@ TRANSITIONS = {
 LIMITS = {"title": 200, "venue": 200, "address": 300, "description": 20_000}
 
 
+# Entries of the tz database that are not places: "localtime" and "posixrules" are copies of some
+# machine's own zone, "Factory" means "no zone set". Written into an ICS file as TZID they mean nothing
+# to a calendar. Only Area/Location names (and UTC) are events' zones; the legacy one-word aliases
+# ("PRC", "EST", "Japan") are refused too: calendars know the real names better.
+PSEUDO_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+# Events happen in this range of years (an instant near year 1 or 9999 cannot even be moved into
+# another zone, and the calendar feed broke on one).
+YEARS = (2000, 2100)
+
+
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(name for name in available_timezones()
+                     if name not in PSEUDO_ZONES and ("/" in name or name == "UTC")
+                     and not name.startswith(("posix/", "right/")))
 
 
 def is_time_zone(name: str | None) -> bool:
@@ -128,6 +140,9 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
                 fail(name, _("Enter a date and time."))
             elif not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
                 fail(name, _("Give the time with its offset from UTC."))
+            elif not YEARS[0] <= value.year <= YEARS[1]:
+                fail(name, _("Choose a date between the years %(first)d and %(last)d.",
+                             first=YEARS[0], last=YEARS[1]))
             else:
                 out[name] = value
     starts = out.get("starts_at", current.starts_at if current else None)
@@ -202,7 +217,8 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})
-    event = Event(sequence=0, **fields)
+    event = Event(sequence=0, published_at=utcnow() if fields["status"] is EventStatus.published else None,
+                  **fields)
     db.session.add(event)
     db.session.flush()
     audit.record(actor, "event.create", "event", event.id, fields)
@@ -229,6 +245,8 @@ def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
         return event
     _bump_sequence(event, changes)
     event.updated_at = utcnow()  # now, not at flush: the cancellation's calendar file shows it
+    if event.status is EventStatus.published and event.published_at is None:
+        event.published_at = event.updated_at
     if "status" in changes and event.status is EventStatus.cancelled:
         changes["mails"] = _queue_cancellation_mails(event)
     db.session.flush()

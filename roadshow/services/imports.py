@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -172,6 +173,11 @@ def _csv_rows(data: bytes):
         raise _file_error(_("The CSV file is malformed (check the quotes).")) from None
 
 
+# What openpyxl raises on a workbook it cannot read. ParseError: broken XML, and entity amplification
+# ("billion laughs"), which Python's expat refuses (defusedxml is not installed; expat's own limit holds).
+_UNREADABLE_XLSX = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, ElementTree.ParseError)
+
+
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
@@ -179,7 +185,7 @@ def _xlsx_rows(data: bytes):
     uploads.check_xlsx(data, field="file")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except _UNREADABLE_XLSX as exc:
         current_app.logger.info("unreadable xlsx upload: %s", exc)
         raise _file_error(_("The Excel file could not be opened: save it again as .xlsx.")) from None
     try:
@@ -188,7 +194,7 @@ def _xlsx_rows(data: bytes):
             return
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             yield [_cell(v) for v in values]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except _UNREADABLE_XLSX as exc:
         current_app.logger.info("unreadable xlsx upload: %s", exc)
         raise _file_error(_("The Excel file could not be opened: save it again as .xlsx.")) from None
     finally:

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from ..permissions import P, require
 from ..services import audit
+from . import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,7 +17,7 @@ PER_PAGE = 50
 def audit_log():
     filters = {k: request.args.get(k, "").strip()[:audit.FILTER_MAX] for k in ("actor", "action", "entity_type")}
     entity_id = request.args.get("entity_id", type=int)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     entries, total = audit.entries(audit.AuditFilters(
         actor=filters["actor"] or None, action=filters["action"] or None,
         entity_type=filters["entity_type"] or None,

@@ -13,6 +13,7 @@ from ..services import calendar
 from ..services import events as event_service
 from ..services.errors import Conflict, Invalid
 from ..uow import atomic
+from . import page_number
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -22,11 +23,10 @@ PER_PAGE = 50
 @bp.get("/")
 @require(P.read_events)
 def index():
-    page_number = request.args.get("page", 1, type=int) or 1
     status = request.args.get("status") or None
     if status not in {s.value for s in EventStatus}:
         status = None
-    page = event_service.list_events(status=status, page=max(page_number, 1), per_page=PER_PAGE)
+    page = event_service.list_events(status=status, page=page_number(), per_page=PER_PAGE)
     upcoming = [e for e in page.items if event_service.is_upcoming(e)]
     past = [e for e in page.items if not event_service.is_upcoming(e)]
     pages = max((page.total + PER_PAGE - 1) // PER_PAGE, 1)

@@ -21,6 +21,7 @@ from ..services import invitations as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid
 from ..services.events import get_event
 from ..uow import atomic
+from . import page_number
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
 
@@ -66,7 +67,7 @@ def index(event_id: int):
     status = request.args.get("status") or None
     if status not in {s.value for s in InvitationStatus}:
         status = None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     items, total = service.list_invitations(event, status, page=page, per_page=PER_PAGE)
     organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name).limit(2000)).all()
     return render_template(

@@ -11,6 +11,7 @@ from ..permissions import P, require
 from ..services import organisations as service
 from ..services.errors import Conflict, Invalid
 from ..uow import atomic
+from . import page_number
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -19,11 +20,6 @@ PER_PAGE = 20
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return min(max(int(value), 1), 1_000_000) if value.isdigit() else 1
 
 
 @bp.get("/")
@@ -35,7 +31,7 @@ def index():
     industries = service.industry_names()
     industry = request.args.get("industry", "")
     industry = industry if industry in industries else ""
-    page = _page_number()
+    page = page_number()
     rows, total = service.search_organisations(q, kind or None, industry=industry or None, page=page,
                                                per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))

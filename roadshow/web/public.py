@@ -11,6 +11,7 @@ from ..extensions import db, limiter
 from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, apply_errors
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
 from ..ratelimits import attendees_in_request, token_guess_limit
+from ..services import calendar
 from ..services import registration as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from ..uow import atomic, reads_then_writes
@@ -101,7 +102,7 @@ def decline(token: str):
 def event(event_id: int):
     """The public page of a published event; open events carry the registration form."""
     ev = db.session.get(Event, event_id)
-    if ev is None or ev.status is EventStatus.draft:
+    if ev is None or not calendar.is_visible(ev):
         raise NotFound(_("This event does not exist."))
     form = RegistrationForm()
     general: list[str] = []

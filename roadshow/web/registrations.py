@@ -14,6 +14,7 @@ from ..services import registration as service
 from ..services.errors import DomainError
 from ..services.events import get_event
 from ..uow import atomic
+from . import page_number
 
 bp = Blueprint("registrations", __name__, url_prefix="/events/<int:event_id>/registrations")
 
@@ -41,7 +42,7 @@ def index(event_id: int):
     event = get_event(event_id)
     status = _enum(RegistrationStatus, request.args.get("status"))
     kind = _enum(OrgKind, request.args.get("kind"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = service.list_registrations(event, status=status, kind=kind, page=page, per_page=PER_PAGE)
     counts = service.status_counts(event)
     return render_template("registrations/index.html", event=event, rows=rows, counts=counts, status=status,

@@ -26,3 +26,5 @@ def test_misses_on_personal_links_are_limited(app, limited_server):
     assert blocked.status_code == 429
     api = requests.get(f"{limited_server}/api/v1/public/registrations/{secrets.token_urlsafe(24)}")
     assert api.status_code == 429 and api.headers["Content-Type"] == "application/problem+json"
+    # The guest's own link is still served from that address: only misses are refused.
+    assert requests.get(f"{limited_server}/r/{token}").status_code == 200
