@@ -32,6 +32,20 @@ def pytest_report_header(config):
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({re.sub(r'//[^@]*@', '//', DATABASE_URL)})"
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    """The markers of pyproject.toml, in one place: `browser` on every test that drives chromium (it uses the
+    `browser` fixture, directly or through `phone` or another fixture built on it), and the skip of the
+    `postgres` ones on SQLite (`@pytest.mark.postgres` or `@pytest.mark.postgres("why")`)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        needs = item.get_closest_marker("postgres")
+        if needs is not None and not IS_POSTGRES:
+            why = needs.args[0] if needs.args else "needs PostgreSQL"
+            item.add_marker(pytest.mark.skip(reason=f"{why} (set DATABASE_URL to a PostgreSQL database)"))
+
+
 def _client_class():
     from flask import g, has_app_context
     from flask.testing import FlaskClient
