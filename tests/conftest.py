@@ -26,10 +26,26 @@ DATABASE_URL = os.environ["DATABASE_URL"]
 IS_POSTGRES = DATABASE_URL.startswith("postgres")
 
 PASSWORD = "correct-horse-battery"
+# Every response a test client returned during the current test; closed when the test ends.
+_RESPONSES: list = []
 
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({re.sub(r'//[^@]*@', '//', DATABASE_URL)})"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    """The markers of pyproject.toml, in one place: `browser` on every test that drives chromium (it uses the
+    `browser` fixture, directly or through `phone` or another fixture built on it), and the skip of the
+    `postgres` ones on SQLite (`@pytest.mark.postgres` or `@pytest.mark.postgres("why")`)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        needs = item.get_closest_marker("postgres")
+        if needs is not None and not IS_POSTGRES:
+            why = needs.args[0] if needs.args else "needs PostgreSQL"
+            item.add_marker(pytest.mark.skip(reason=f"{why} (set DATABASE_URL to a PostgreSQL database)"))
 
 
 def _client_class():
@@ -42,14 +58,22 @@ def _client_class():
         """A request made while the test holds an app context (fixture `app_ctx`) shares that context's
         session and `g`. Start each request as it would start in production: end the test's transaction
         (on SQLite (WAL) an open read pins a snapshot, so the request would not see rows committed since,
-        e.g. a user made by `make_user`) and clear `g` (Flask-Login caches the signed-in user there)."""
+        e.g. a user made by `make_user`) and clear `g` (Flask-Login caches the signed-in user there).
+        Its responses are closed when the test ends, as a server closes each response it sent: a
+        download (`send_file`) holds its file open until then. So is the request body: Werkzeug's client
+        spools a large upload to a temporary file, and closes it with the response only when it followed
+        redirects."""
 
         def open(self, *args, **kwargs):
             if has_app_context():
                 db.session.commit()
                 for name in list(g):
                     g.pop(name)
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+            if response.request is not None and response.request.input_stream is not None:
+                response.call_on_close(response.request.input_stream.close)
+            _RESPONSES.append(response)
+            return response
 
     return CommittedStateClient
 
@@ -93,6 +117,13 @@ def _empty_tables(app) -> None:
 def _clean_database(app):
     yield
     _empty_tables(app)
+
+
+@pytest.fixture(autouse=True)
+def _close_responses():
+    yield
+    while _RESPONSES:
+        _RESPONSES.pop().close()
 
 
 @pytest.fixture
@@ -180,13 +211,12 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 def start_gunicorn(port: int, workers: int = 2, threads: int = 4, **env) -> subprocess.Popen:
     """The production command of the README, on this test database (production needs PUBLIC_BASE_URL)."""
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT, env=server_env(**env), stdout=subprocess.DEVNULL,
-        stderr=open(TEST_TMP / f"gunicorn-{port}.log", "ab"),  # the server keeps it open
-        start_new_session=True,
-    )
+    with open(TEST_TMP / f"gunicorn-{port}.log", "ab") as log:  # the server has its own copy of the file
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+             "-b", f"127.0.0.1:{port}", "app:app"],
+            cwd=ROOT, env=server_env(**env), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+        )
     wait_for(f"http://127.0.0.1:{port}/login", proc)
     return proc
 
@@ -202,6 +232,38 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server (tests/mailbox.py) the app sends to: `smtp.wait_for(n)`, `smtp.messages`,
+    `smtp.to(address)`, `smtp.port` (for a server process: MAIL_PORT)."""
+    from roadshow.services import mail
+    from tests.mailbox import send_to, serve
+
+    with serve() as mailbox:
+        send_to(app, monkeypatch, mailbox.port)
+        yield mailbox
+        mail.deliverer.wait()  # nothing is still being sent when the server stops
+
+
+@pytest.fixture
+def industries(app):
+    """The district's industry list (that of the demo scenario), in its order; idempotent. The list the
+    migration seeds is emptied before every test, like every table."""
+    from sqlalchemy import select
+
+    from roadshow.demo.scenario_2023 import INDUSTRIES
+    from roadshow.extensions import db
+    from roadshow.models import Industry
+
+    with app.app_context():
+        present = set(db.session.scalars(select(Industry.name)))
+        for position, name in enumerate(INDUSTRIES):
+            if name not in present:
+                db.session.add(Industry(name=name, position=position))
+        db.session.commit()
+    return list(INDUSTRIES)
 
 
 @pytest.fixture(scope="session")

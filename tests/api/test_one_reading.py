@@ -24,11 +24,9 @@ def test_pipeline_filters_are_refused_alike(app, client, auth, make_user, app_ct
     assert client.get(f"/api/v1/projects.csv?{query}", headers=api).status_code == 422
 
 
-def test_pipeline_filters_apply_alike(app, client, auth, make_user, app_ctx):
+def test_pipeline_filters_apply_alike(app, client, auth, make_user, industries, app_ctx):
     from roadshow.services import pipeline
-    from tests.events.helpers import seed_industries
 
-    seed_industries()
     org = factories.organisation("老乡鸡集团有限公司")
     pipeline.create_project({"name": "中央厨房", "organisation_id": org.id, "industry": "绿色食品"}, actor=None,
                             stage="negotiating")

@@ -1,50 +1,14 @@
 """The .ics attachment of a mail, delivered through a real SMTP server (aiosmtpd) and read back."""
 from __future__ import annotations
 
-import email
-import threading
-from email import policy
-
-import pytest
-from aiosmtpd.controller import Controller
-from flask_mailman import Mail
-
 from roadshow.extensions import db
 from roadshow.services import calendar, mail
 from tests import factories
 from tests.calendar.ics import parse, text, times
 from tests.calendar.test_files import CHINESE_300, HOSTILE_TITLE
-from tests.conftest import free_port
 
 
-class Inbox:
-    def __init__(self):
-        self.messages: list[bytes] = []
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.original_content or envelope.content)
-        self.arrived.set()
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port}
-    for key, value in settings.items():
-        monkeypatch.setitem(app.config, key, value)
-    # The test app's mail extension was set up for TESTING (in-memory backend): point it at the real server.
-    monkeypatch.setitem(app.extensions, "mailman",
-                        Mail.init_mail({**app.config, **settings, "MAIL_BACKEND": "smtp"}, testing=False))
-    yield inbox
-    controller.stop()
-
-
-def calendar_part(raw: bytes):
-    message = email.message_from_bytes(raw, policy=policy.default)
+def calendar_part(message):
     parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     assert len(parts) == 1
     return message, parts[0]
@@ -56,9 +20,7 @@ def test_invitation_mail_carries_the_event(app_ctx, smtp):
     mail.queue("zhang@example.com", "邀请函：淮南牛肉汤产业项目路演会", "诚挚邀请您参加。\n\nYou are invited.",
                kind="invitation", attachments=[calendar.attachment(event)])
     db.session.commit()
-    mail.deliverer.wait()
-    assert smtp.arrived.wait(10), "no mail reached the SMTP server"
-    message, part = calendar_part(smtp.messages[0])
+    message, part = calendar_part(smtp.wait_for(1)[0])
     assert message["To"] == "zhang@example.com"
     assert part.get_param("method") == "PUBLISH"
     assert part.get_filename() == "event.ics"
@@ -82,9 +44,7 @@ def test_confirmation_mail_carries_the_registrants_copy(app_ctx, smtp):
     mail.queue("guest@example.com", "报名确认", "您的报名已确认。", kind="confirmation",
                attachments=[calendar.registrant_attachment(registration)], registration_id=registration.id)
     db.session.commit()
-    mail.deliverer.wait()
-    assert smtp.arrived.wait(10), "no mail reached the SMTP server"
-    _, part = calendar_part(smtp.messages[0])
+    _, part = calendar_part(smtp.wait_for(1)[0])
     pair = parse(part.get_payload(decode=True)).only()
     ical_text, vobj_text = text(pair, "description")
     assert ical_text == vobj_text and f"/m/{registration.manage_token}/ticket" in ical_text

@@ -14,7 +14,7 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
 from roadshow.services import users as user_service
 from tests import factories as f
-from tests.conftest import IS_POSTGRES, free_port, start_gunicorn, stop
+from tests.conftest import free_port, start_gunicorn, stop
 
 DEVICES = 8
 TICKETS = 4
@@ -79,7 +79,7 @@ def test_160_scans_from_8_devices_give_exactly_4_checkins(app, live_server):
     _assert_exactly_once(app, _race([live_server], event_id, codes, tokens), event_id)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="two app servers on one database: PostgreSQL")
+@pytest.mark.postgres("two app servers on one database: PostgreSQL")
 def test_two_app_processes_on_one_postgresql(app):
     event_id, codes, tokens = _prepare(app)
     ports = [free_port(), free_port()]

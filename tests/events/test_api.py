@@ -9,7 +9,6 @@ from roadshow.extensions import db
 from roadshow.models import AuditEntry, Event, EventStatus
 from roadshow.models.types import utcnow
 from tests import factories
-from tests.events.helpers import seed_industries
 
 BEEF_SOUP = {
     "title": "淮南牛肉汤产业项目路演会",
@@ -28,16 +27,11 @@ FIELDS = {"id", "title", "starts_at", "ends_at", "timezone", "venue", "address",
 
 
 @pytest.fixture
-def industries(app_ctx):
-    seed_industries()
-
-
-@pytest.fixture
 def org(auth):
     return auth("organiser")
 
 
-def test_create_returns_every_field(client, org, industries):
+def test_create_returns_every_field(client, org, industries, app_ctx):
     r = client.post("/api/v1/events", json=BEEF_SOUP, headers=org)
     assert r.status_code == 201, r.json
     body = r.json
@@ -79,7 +73,7 @@ def test_times_come_back_in_the_event_zone_whatever_offset_was_sent(client, org)
     ({"status": "cancelled"}, "status"),
     ({"registration_mode": "anyone"}, "registration_mode"),
 ])
-def test_invalid_input_is_422_with_the_field(client, org, industries, change, field):
+def test_invalid_input_is_422_with_the_field(client, org, industries, app_ctx, change, field):
     r = client.post("/api/v1/events", json={**BEEF_SOUP, **change}, headers=org)
     assert r.status_code == 422, r.json
     assert r.mimetype == "application/problem+json"
@@ -87,7 +81,7 @@ def test_invalid_input_is_422_with_the_field(client, org, industries, change, fi
     assert db.session.query(Event).count() == 0
 
 
-def test_ends_before_start_message_is_in_the_users_language(client, org, industries):
+def test_ends_before_start_message_is_in_the_users_language(client, org, industries, app_ctx):
     r = client.post("/api/v1/events", json={**BEEF_SOUP, "ends_at": "2023-04-18T08:00:00+08:00"}, headers=org)
     assert r.json["errors"] == {"ends_at": ["结束时间必须晚于开始时间。"]}
     r = client.post("/api/v1/events", json={**BEEF_SOUP, "ends_at": "2023-04-18T08:00:00+08:00"},
@@ -135,7 +129,7 @@ def test_get_one_and_unknown(client, org):
     assert r.status_code == 404 and r.mimetype == "application/problem+json"
 
 
-def test_patch_changes_only_what_is_given(client, org, industries):
+def test_patch_changes_only_what_is_given(client, org, industries, app_ctx):
     created = _create(client, org, industries=["绿色食品"])
     r = client.patch(f"/api/v1/events/{created['id']}", json={"venue": "淮南国际会议中心", "capacity": None},
                      headers=org)
@@ -245,7 +239,7 @@ def test_no_token_is_401(client, app_ctx):
         assert r.status_code == 401 and r.mimetype == "application/problem+json", path
 
 
-def test_an_industry_dropped_from_the_list_stays_on_its_event(client, org, industries):
+def test_an_industry_dropped_from_the_list_stays_on_its_event(client, org, industries, app_ctx):
     from roadshow.models import Industry
 
     event_id = _create(client, org, industries=["绿色食品", "现代服务业"])["id"]

@@ -14,15 +14,12 @@ from roadshow.models.types import utcnow
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.e2e.test_login import assert_fits_the_phone, open_menu
-from tests.events.helpers import seed_industries
 
 TITLE = "淮南牛肉汤产业项目路演会"
 SCREENSHOT = "/tmp/e2e-events-zh.png"
 
 
-def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone, make_user):
-    with app.app_context():
-        seed_industries()
+def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone, make_user, industries):
     email = make_user("organiser", name="招商局 王主任")
     page = phone("zh-CN")
     page.goto(f"{live_server}/login")

@@ -12,7 +12,6 @@ from roadshow.models.types import utcnow
 from tests import factories
 from tests.app.test_i18n import english_words
 from tests.conftest import PASSWORD
-from tests.events.helpers import seed_industries
 
 
 def _csrf(html: str) -> str:
@@ -38,8 +37,7 @@ def _form(**fields):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_create_reads_times_in_the_chosen_zone_and_publishes(client, organiser, app_ctx):
-    seed_industries()
+def test_create_reads_times_in_the_chosen_zone_and_publishes(client, organiser, industries, app_ctx):
     page = client.get("/events/new").get_data(as_text=True)
     assert re.search(r'<option selected value="Asia/Shanghai">北京时间</option>', page)
     assert "绿色食品" in page and 'type="checkbox"' in page
@@ -64,8 +62,7 @@ def test_create_reads_times_in_the_chosen_zone_and_publishes(client, organiser, 
     assert tokyo.status is EventStatus.draft and tokyo.timezone == "Asia/Tokyo"
 
 
-def test_form_errors_are_shown_beside_the_fields_in_chinese(client, organiser, app_ctx):
-    seed_industries()
+def test_form_errors_are_shown_beside_the_fields_in_chinese(client, organiser, industries, app_ctx):
     token = _csrf(client.get("/events/new").get_data(as_text=True))
     r = client.post("/events/new", data={**_form(ends_at="2023-04-18T08:00", capacity="-3", title=""),
                                          "csrf_token": token})
@@ -87,8 +84,7 @@ def test_form_errors_are_shown_beside_the_fields_in_chinese(client, organiser, a
     assert client.post("/events/new", data=_form()).status_code == 400  # no CSRF token
 
 
-def test_edit_shows_times_in_the_event_zone_and_saves(client, organiser, app_ctx):
-    seed_industries()
+def test_edit_shows_times_in_the_event_zone_and_saves(client, organiser, industries, app_ctx):
     ev = factories.event("东京推介会", starts_at=datetime(2023, 4, 18, 0, 0, tzinfo=UTC), hours=3,
                          timezone="Asia/Tokyo", status=EventStatus.draft, industries=["绿色食品"])
     page = client.get(f"/events/{ev.id}/edit").get_data(as_text=True)

@@ -3,7 +3,6 @@ calendar entry, through a real SMTP server."""
 from __future__ import annotations
 
 import icalendar
-import pytest
 
 from roadshow.extensions import db
 from roadshow.models import (
@@ -18,8 +17,6 @@ from roadshow.models import (
 from roadshow.models.types import utcnow
 from roadshow.services import mail
 from tests import factories
-from tests.conftest import free_port
-from tests.events.helpers import Collector, smtp_server
 
 
 def _check_in(attendee, status=CheckInStatus.active):
@@ -97,23 +94,6 @@ def test_stats_are_counted_by_the_database(client, auth, app_ctx):
     assert r.json["registered"] == 60 and r.json["checked_in"] == 30
     assert len([s for s in statements if "GROUP BY" in s.upper()]) == 1
     assert len(statements) <= 10  # not one per registration or person (there are 30 and 60)
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    port = free_port()
-    handler = Collector()
-    controller = smtp_server(port, handler)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    # Flask-Mailman fixed its backend (in-memory under TESTING) and server when the app started.
-    state = app.extensions["mailman"]
-    for name, value in (("backend", "smtp"), ("server", "127.0.0.1"), ("port", port), ("use_tls", False),
-                        ("use_ssl", False), ("username", None), ("password", None)):
-        monkeypatch.setattr(state, name, value)
-    yield handler
-    mail.deliverer.wait()
-    controller.stop()
 
 
 def test_cancellation_mails_every_registrant_once_with_the_cancelled_ics(client, auth, app_ctx, smtp):

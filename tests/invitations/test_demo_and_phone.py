@@ -7,7 +7,7 @@ from roadshow.extensions import db
 from roadshow.models import Event, Invitation, InvitationStatus, OutboxMessage
 from tests import factories
 from tests.conftest import PASSWORD, TEST_TMP, free_port, start_gunicorn, stop
-from tests.invitations.helpers import HEADER_ZH, Collector, smtp_server, xlsx_bytes
+from tests.invitations.helpers import HEADER_ZH, xlsx_bytes
 
 # Elements sticking out of a 390 px screen, other than those inside a horizontally scrolling box
 # (the preview table, the row of status filters), which the user scrolls on purpose.
@@ -37,12 +37,9 @@ def test_demo_invites_the_roadshow_organisations_once(app_ctx):
     assert db.session.query(OutboxMessage).count() == 0  # the demo sends no mail
 
 
-def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone):
-    smtp_port = free_port()
-    handler = Collector()
-    controller = smtp_server(smtp_port, handler)
+def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone, smtp):
     port = free_port()
-    server = start_gunicorn(port, workers=1, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
+    server = start_gunicorn(port, workers=1, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
                             PUBLIC_BASE_URL="https://roadshow.example.gov.cn")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -88,9 +85,9 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         page.click("#send-pending")
         page.wait_for_selector(".alert-success")
         assert "已发出 2 封邀请邮件" in page.inner_text(".alert-success")
-        assert len(handler.wait_for(2)) == 2
+        assert len(smtp.wait_for(2)) == 2
         assert all("https://roadshow.example.gov.cn/r/" in m.get_body(("plain",)).get_content()
-                   for m in handler.messages)
+                   for m in smtp.messages)
         for _ in range(50):  # the server's background thread marks them delivered after the SMTP reply
             page.reload()
             if page.locator('[data-delivery="sent"]').count() == 2:
@@ -122,4 +119,3 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone)
         assert page.csp_errors == []
     finally:
         stop(server)
-        controller.stop()

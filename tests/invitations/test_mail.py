@@ -6,27 +6,13 @@ import sys
 import time
 
 import icalendar
-import pytest
 
 from roadshow.extensions import db
 from roadshow.models import Invitation, InvitationStatus, MailStatus, OutboxMessage
 from roadshow.services import mail
 from tests import factories
 from tests.conftest import ROOT, free_port, server_env
-from tests.invitations.helpers import Collector, smtp_server
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A running SMTP server the app sends to."""
-    port = free_port()
-    handler = Collector()
-    controller = smtp_server(port, handler)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    yield handler
-    mail.deliverer.wait()
-    controller.stop()
+from tests.mailbox import send_to, serve
 
 
 def _roadshow():
@@ -80,35 +66,30 @@ def test_hostile_names_are_escaped_in_the_html(client, hdr, app_ctx, smtp):
 def test_response_does_not_wait_for_smtp(app, client, hdr, app_ctx, monkeypatch):
     """The request commits and returns; the background thread delivers afterwards (the SMTP server
     takes 3 seconds to accept each message)."""
-    port = free_port()
-    slow = Collector(delay=3)
-    controller = smtp_server(port, slow)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    try:
-        ev = _roadshow()
-        for _ in range(2):
-            factories.invitation(ev)
-        headers = hdr()
-        started = time.monotonic()
-        r = client.post(f"/api/v1/events/{ev.id}/invitations/send", headers=headers)
-        elapsed = time.monotonic() - started
-        assert r.status_code == 200 and r.json["sent"] == 2
-        assert elapsed < 2, elapsed
-        assert slow.messages == []  # not accepted yet when the response came back
-        assert len(slow.wait_for(2, timeout=20)) == 2
-        mail.deliverer.wait(20)
-        db.session.commit()
-        assert {m.status for m in db.session.query(OutboxMessage)} == {MailStatus.sent}
-    finally:
-        mail.deliverer.wait(20)
-        controller.stop()
+    with serve(delay=3) as slow:
+        send_to(app, monkeypatch, slow.port)
+        try:
+            ev = _roadshow()
+            for _ in range(2):
+                factories.invitation(ev)
+            headers = hdr()
+            started = time.monotonic()
+            r = client.post(f"/api/v1/events/{ev.id}/invitations/send", headers=headers)
+            elapsed = time.monotonic() - started
+            assert r.status_code == 200 and r.json["sent"] == 2
+            assert elapsed < 2, elapsed
+            assert slow.messages == []  # not accepted yet when the response came back
+            assert len(slow.wait_for(2, timeout=20)) == 2
+            mail.deliverer.wait(20)
+            db.session.commit()
+            assert {m.status for m in db.session.query(OutboxMessage)} == {MailStatus.sent}
+        finally:
+            mail.deliverer.wait(20)  # done with the server before it stops
 
 
 def test_smtp_down_keeps_mail_then_cli_delivers(app, client, hdr, app_ctx, monkeypatch):
     port = free_port()  # nothing listens here yet
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    send_to(app, monkeypatch, port)
     monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 3600)  # no automatic retry during the test
     ev = _roadshow()
     invs = [factories.invitation(ev) for _ in range(3)]
@@ -135,16 +116,12 @@ def test_smtp_down_keeps_mail_then_cli_delivers(app, client, hdr, app_ctx, monke
     assert down.returncode == 1, down.stderr
     assert "failed 3" in down.stdout
 
-    handler = Collector()
-    controller = smtp_server(port, handler)
-    try:
+    with serve(port) as handler:
         up = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "mail", "send-pending"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=120)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "sent 3, failed 0, still waiting 0" in up.stdout
         assert sorted(m["To"] for m in handler.messages) == sorted(i.contact.email for i in invs)
-    finally:
-        controller.stop()
     db.session.commit()
     assert {m.status for m in db.session.query(OutboxMessage)} == {MailStatus.sent}
     assert all(m.last_error is None and m.sent_at for m in db.session.query(OutboxMessage))

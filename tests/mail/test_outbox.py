@@ -2,37 +2,13 @@
 when the server is down."""
 from __future__ import annotations
 
-import email
-from email.policy import default as default_policy
-
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from roadshow.extensions import db
 from roadshow.models import MailStatus, OutboxMessage
 from roadshow.services import mail
 from tests.conftest import free_port
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
-    yield inbox
-    controller.stop()
+from tests.mailbox import send_to, serve
 
 
 def test_queued_mail_is_delivered_after_commit(app, smtp):
@@ -64,8 +40,7 @@ def test_rolled_back_change_sends_nothing(app, smtp):
 
 def test_smtp_down_keeps_the_mail_and_a_retry_delivers_it(app, monkeypatch):
     dead_port = free_port()  # nothing listens here
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", dead_port)
+    send_to(app, monkeypatch, dead_port)
     with app.app_context():
         mail.queue("guest@example.com", "确认 / Confirmed", "text", kind="test")
         db.session.commit()
@@ -77,13 +52,7 @@ def test_smtp_down_keeps_the_mail_and_a_retry_delivers_it(app, monkeypatch):
         # due again now (instead of after the back-off), and the server is back
         stored.next_attempt_at = stored.created_at
         db.session.commit()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=dead_port)
-    controller.start()
-    try:
-        with app.app_context():
-            assert mail.deliver_pending() == (1, 0)
-            assert mail.pending_count() == 0
-    finally:
-        controller.stop()
+    with serve(dead_port) as inbox, app.app_context():
+        assert mail.deliver_pending() == (1, 0)
+        assert mail.pending_count() == 0
     assert len(inbox.messages) == 1 and inbox.messages[0]["Subject"] == "确认 / Confirmed"

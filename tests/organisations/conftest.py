@@ -4,26 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-
-INDUSTRIES = ["新一代信息技术", "绿色食品", "新能源", "现代服务业"]
-
-
-@pytest.fixture
-def industries(app):
-    """A few names of the district's industry list (the migration's seed is emptied between tests)."""
-    from roadshow.extensions import db
-    from roadshow.models import Industry
-
-    with app.app_context():
-        present = set(db.session.scalars(select(Industry.name)))
-        for position, name in enumerate(INDUSTRIES):
-            if name not in present:
-                db.session.add(Industry(name=name, position=position))
-        db.session.commit()
-    return INDUSTRIES
 
 
 def csrf_token(client, path: str) -> str:

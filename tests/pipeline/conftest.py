@@ -1,4 +1,4 @@
-"""Pipeline fixtures: the district's industry list, and a clock frozen after the test year.
+"""Pipeline fixtures: a clock frozen after the test year (`industries` is in tests/conftest.py).
 
 Reports are tested in 2031, a year no other test touches. A stage change can never be dated in the
 future, so the pipeline's clock is set to 2032-02-01 (UTC) for these tests.
@@ -10,19 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 FROZEN_NOW = datetime(2032, 2, 1, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def industries(app):
-    from roadshow.demo.scenario_2023 import INDUSTRIES
-    from roadshow.extensions import db
-    from roadshow.models import Industry
-
-    with app.app_context():
-        for position, name in enumerate(INDUSTRIES):
-            db.session.add(Industry(name=name, position=position))
-        db.session.commit()
-    return INDUSTRIES
 
 
 @pytest.fixture

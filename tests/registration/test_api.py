@@ -15,7 +15,7 @@ from roadshow.models import (
     RegistrationMode,
 )
 from tests import factories
-from tests.registration.conftest import html_of, ics_of, text_of
+from tests.mailbox import html_of, ics_of, text_of
 
 URL = "/api/v1/public/registrations"
 

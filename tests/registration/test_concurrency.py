@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from roadshow.extensions import db
 from roadshow.models import Attendee, Registration, RegistrationMode, RegistrationStatus
 from tests import factories
-from tests.conftest import IS_POSTGRES, free_port, start_gunicorn, stop
+from tests.conftest import free_port, start_gunicorn, stop
 
 URL = "/api/v1/public/registrations"
 
@@ -67,7 +67,7 @@ def test_hundred_registrations_into_forty_seats(server, app_ctx):
     _hundred_into_forty([server])
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="two application processes on one PostgreSQL database")
+@pytest.mark.postgres("two application processes on one PostgreSQL database")
 def test_two_app_processes_on_one_postgresql(app, app_ctx):
     ports = [free_port(), free_port()]
     procs = [start_gunicorn(port, workers=2, threads=4) for port in ports]

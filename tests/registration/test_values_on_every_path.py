@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from roadshow.extensions import db
-from roadshow.models import Attendee, Contact, Industry, Organisation, OrgKind, Registration, RegistrationMode
+from roadshow.models import Attendee, Contact, Organisation, OrgKind, Registration, RegistrationMode
 from roadshow.services import values
 from tests import factories
 from tests.registration.test_pages import form_data
@@ -22,9 +22,7 @@ def settle():
 
 
 @pytest.fixture
-def open_event(app_ctx):
-    db.session.add(Industry(name="绿色食品", position=0))
-    db.session.commit()
+def open_event(industries, app_ctx):
     return factories.event(registration_mode=RegistrationMode.open)
 
 
