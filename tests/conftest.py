@@ -120,6 +120,28 @@ def _clean_database(app):
 
 
 @pytest.fixture(autouse=True)
+def _dispose_throwaway_apps(monkeypatch):
+    """Apps a test makes for itself (extra routes, another database) get their engines disposed at its end,
+    so their pooled connections are closed, not left to the garbage collector (a ResourceWarning, which
+    `filterwarnings = error` turns into a failure of whichever test is running then)."""
+    import roadshow
+    from roadshow.extensions import db
+
+    made = []
+    real = roadshow.create_app
+
+    def tracking(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(roadshow, "create_app", tracking)
+    yield
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
 def _close_responses():
     yield
     while _RESPONSES:
