@@ -49,9 +49,9 @@ chromium:
 
 # Extract strings and merge them into the catalogues (then translate the new msgids in the .po files).
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --no-wrap \
 		--project Roadshow -o roadshow/translations/messages.pot .
-	$(BIN)/pybabel update -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i roadshow/translations/messages.pot -d roadshow/translations --no-fuzzy-matching --no-wrap
 
 bench: setup-dev
 	@command -v wrk >/dev/null || scripts/apt-install wrk

@@ -30,6 +30,7 @@ ORG_KIND = {
     OrgKind.ecommerce: _l("E-commerce"),
     OrgKind.association: _l("Association"),
     OrgKind.government: _l("Government"),
+    OrgKind.agent: _l("Investment-promotion agent"),
     OrgKind.other: _l("Other"),
 }
 

@@ -1,5 +1,6 @@
 """One module per aggregate; importing this package registers every table."""
 from .audit import AuditEntry
+from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
 from .checkins import CheckIn, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
 from .mail import MailStatus, OutboxMessage
@@ -10,6 +11,7 @@ from .users import ApiToken, Role, User
 
 __all__ = [
     "ACTIVE_REGISTRATION", "ApiToken", "Attendee", "AuditEntry", "CheckIn", "CheckInStatus", "Contact",
+    "FollowUp", "FollowUpKind", "Reception", "Team", "TeamKind", "Trip", "TripVisit",
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -19,6 +20,7 @@ class OrgKind(str, enum.Enum):
     ecommerce = "ecommerce"
     association = "association"
     government = "government"
+    agent = "agent"  # a commissioned investment-promotion agent (委托招商)
     other = "other"
 
 
@@ -44,6 +46,7 @@ class Organisation(Model):
     city: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(50))
     website: Mapped[str | None] = mapped_column(String(300))
+    fund_size_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # an industry fund's size, 万元
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

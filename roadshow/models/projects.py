@@ -44,12 +44,21 @@ class Project(Model):
     stage: Mapped[Stage] = mapped_column(StageType, default=Stage.lead, index=True)
     team: Mapped[str | None] = mapped_column(String(50))
     officer: Mapped[str | None] = mapped_column(String(100))
+    # The bureau's side (models/bureau.py): the team it belongs to, the officer who follows it, and where it
+    # came from besides an event — a trip, a reception, or a referral by a fund or an agent.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    source_trip_id: Mapped[int | None] = mapped_column(ForeignKey("trips.id", ondelete="SET NULL"), index=True)
+    source_reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id", ondelete="SET NULL"),
+                                                            index=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     next_follow_up: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    referred_by: Mapped[Organisation | None] = relationship(foreign_keys=[referred_by_id])
     history: Mapped[list[StageChange]] = relationship(
         back_populates="project", order_by="StageChange.at, StageChange.id", cascade="all, delete-orphan"
     )
