@@ -56,3 +56,22 @@ def test_sqlite_runs_with_wal_and_foreign_keys(app):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_upgrade_leaves_the_apps_loggers_working(empty_database_url):
+    """Alembic's logging set-up (migrations/env.py) used to disable every logger that existed before it, so a
+    process that migrated in-process (tests, `flask db upgrade` before serving) logged nothing of its own."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from roadshow import create_app
+    from roadshow.extensions import db
+
+    logger = logging.getLogger("roadshow.services.mail")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert not logger.disabled
+    assert not logging.getLogger("roadshow").disabled
