@@ -174,6 +174,7 @@ from . import (  # noqa: E402,F401
     checkins,
     events,
     exports,
+    figures,
     invitations,
     organisations,
     privacy,

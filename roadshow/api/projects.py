@@ -18,6 +18,7 @@ from . import bp, spec
 from .schemas import Page, PageQuery, Problem
 
 StageName = Literal["lead", "negotiating", "signed", "started", "producing", "dropped"]
+OriginName = Literal["local", "in_province", "out_of_province", "foreign"]
 
 # 万元 in: a JSON number (or numeric string) ≥ 0, < 10^10, at most 2 decimals → exact Decimal.
 AmountIn = Annotated[Decimal, Field(ge=0, lt=10 ** 10, decimal_places=2, allow_inf_nan=False,
@@ -34,7 +35,9 @@ class LeadIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     industry: str | None = Field(None, max_length=50)
     amount_wan: AmountIn | None = None
-    out_of_province: bool = False
+    out_of_province: bool | None = Field(None, description="true exactly when origin is out_of_province")
+    origin: OriginName | None = Field(None, description="setting it sets out_of_province (and the other way)")
+    industrial: bool = Field(False, description="an industrial project (工业项目)")
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
     team: str | None = Field(None, max_length=50)
@@ -50,7 +53,9 @@ class ProjectIn(BaseModel):
     source_event_id: int | None = None
     industry: str | None = Field(None, max_length=50)
     amount_wan: AmountIn | None = None
-    out_of_province: bool = False
+    out_of_province: bool | None = Field(None, description="true exactly when origin is out_of_province")
+    origin: OriginName | None = Field(None, description="setting it sets out_of_province (and the other way)")
+    industrial: bool = Field(False, description="an industrial project (工业项目)")
     team: str | None = Field(None, max_length=50)
     officer: str | None = Field(None, max_length=100)
     next_follow_up: date | None = None
@@ -70,6 +75,8 @@ class ProjectPatch(BaseModel):
     industry: str | None = Field(None, max_length=50)
     amount_wan: AmountIn | None = None
     out_of_province: bool | None = None
+    origin: OriginName | None = None
+    industrial: bool | None = None
     team: str | None = Field(None, max_length=50)
     officer: str | None = Field(None, max_length=100)
     next_follow_up: date | None = None
@@ -100,6 +107,8 @@ class ProjectOut(BaseModel):
     industry: str | None
     amount_wan: Wan | None
     out_of_province: bool
+    origin: OriginName | None
+    industrial: bool
     stage: StageName
     stage_changed_at: datetime | None
     team: str | None
@@ -119,6 +128,7 @@ class ProjectOut(BaseModel):
             attendee_id=p.attendee_id, source_event_id=p.source_event_id,
             source_event=EventRef(id=event.id, title=event.title) if event else None,
             industry=p.industry, amount_wan=p.amount_wan, out_of_province=p.out_of_province,
+            origin=p.origin.value if p.origin else None, industrial=p.industrial,
             stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None, team=p.team,
             officer=p.officer, next_follow_up=p.next_follow_up,
             overdue=bool(p.next_follow_up and p.next_follow_up < pipeline.today() and p.stage.value != "dropped"),
@@ -200,6 +210,9 @@ def list_projects(query: ProjectQuery):
 def create_project(json: ProjectIn):
     """Enter a project directly, optionally already in a later stage from a past date."""
     fields = json.model_dump(exclude={"stage", "stage_note", "stage_changed_at"})
+    for name in ("out_of_province", "origin"):
+        if fields[name] is None:
+            del fields[name]  # one given decides the other (services/pipeline.py, _clean_origin)
     project = pipeline.create_project(fields, actor=g.api_user, stage=json.stage, stage_note=json.stage_note,
                                       stage_changed_at=json.stage_changed_at)
     return ProjectOut.of(project), 201

@@ -53,6 +53,12 @@ class PipelineReport(BaseModel):
     started: Total
     producing: Total
     out_of_province_over_100m: Total
+    funds_in_place_wan: Wan = Field(description="funds in place (到位资金) during the period, all projects")
+    out_of_province_over_100m_funds_wan: Wan = Field(
+        description="funds in place during the period in out-of-province projects whose amount_wan ≥ 10000, "
+                    "whenever they were signed: the official 亿元以上省外项目资金")
+    industrial_fixed_asset_wan: Wan = Field(
+        description="fixed-asset investment formed during the period by industrial projects")
     by_industry: dict[str, IndustryRow]
     by_event: list[EventRow]
 

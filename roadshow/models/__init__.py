@@ -3,9 +3,10 @@ from .audit import AuditEntry
 from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
 from .checkins import CheckIn, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
+from .figures import ProjectInvestment
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
-from .projects import STAGE_ORDER, Project, Stage, StageChange
+from .projects import STAGE_ORDER, Origin, Project, Stage, StageChange
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .users import ApiToken, Role, User
 
@@ -13,6 +14,7 @@ __all__ = [
     "ACTIVE_REGISTRATION", "ApiToken", "Attendee", "AuditEntry", "CheckIn", "CheckInStatus", "Contact",
     "FollowUp", "FollowUpKind", "Reception", "Team", "TeamKind", "Trip", "TripVisit",
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
-    "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
+    "OrgKind", "Origin", "OutboxMessage", "Project", "ProjectInvestment",
+    "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
 ]

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -28,6 +28,15 @@ STAGE_ORDER = [Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage
 StageType = Enum(Stage, native_enum=False, length=20)
 
 
+class Origin(str, enum.Enum):
+    """Where the investor comes from, as the district's statistics count it."""
+
+    local = "local"
+    in_province = "in_province"
+    out_of_province = "out_of_province"
+    foreign = "foreign"
+
+
 class Project(Model):
     __tablename__ = "projects"
 
@@ -40,7 +49,10 @@ class Project(Model):
     industry: Mapped[str | None] = mapped_column(String(50), index=True)
     # 万元, exact.
     amount_wan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # True exactly when origin is out_of_province (services/pipeline.py keeps the two together).
     out_of_province: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[Origin | None] = mapped_column(Enum(Origin, native_enum=False, length=20))
+    industrial: Mapped[bool] = mapped_column(default=False, server_default=false())  # 工业项目
     stage: Mapped[Stage] = mapped_column(StageType, default=Stage.lead, index=True)
     team: Mapped[str | None] = mapped_column(String(50))
     officer: Mapped[str | None] = mapped_column(String(100))

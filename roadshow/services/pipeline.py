@@ -27,6 +27,7 @@ from ..models import (
     Event,
     Industry,
     Organisation,
+    Origin,
     Project,
     Registration,
     RegistrationStatus,
@@ -48,7 +49,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 TEXT_LIMITS = {"name": 200, "team": 50, "officer": 100, "notes": 5000, "stage_note": 2000}
 
 EDITABLE = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
-            "out_of_province", "team", "officer", "next_follow_up", "notes")
+            "out_of_province", "team", "officer", "next_follow_up", "notes", "origin", "industrial")
 
 
 def now() -> datetime:
@@ -131,8 +132,10 @@ def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, 
         fields["amount_wan"] = clean_amount(fields["amount_wan"])
     if "industry" in fields:
         fields["industry"] = _clean_industry(fields["industry"])
-    if "out_of_province" in fields:
-        fields["out_of_province"] = bool(fields["out_of_province"])
+    if "out_of_province" in fields or "origin" in fields:
+        _clean_origin(fields, project)
+    if "industrial" in fields:
+        fields["industrial"] = bool(fields["industrial"])
     if "organisation_id" in fields:
         _get(Organisation, fields["organisation_id"], "organisation_id")
     if "source_event_id" in fields:
@@ -149,6 +152,29 @@ def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, 
             and not isinstance(fields["next_follow_up"], date):
         raise Invalid({"next_follow_up": [_("Enter a date.")]})
     return fields
+
+
+def _clean_origin(fields: dict[str, Any], project: Project | None) -> None:
+    """`origin` and the older `out_of_province` flag say one thing: setting either sets both (a flag set
+    to false forgets an out-of-province origin; the true origin is then unknown until given)."""
+    if "origin" in fields:
+        value = fields["origin"]
+        try:
+            origin = None if value in (None, "") else Origin(value)
+        except ValueError:
+            raise Invalid({"origin": [_("Choose where the investor comes from.")]}) from None
+        if "out_of_province" in fields and bool(fields["out_of_province"]) != (origin is Origin.out_of_province):
+            raise Invalid({"origin": [_("The origin and the out-of-province flag say different things.")]})
+        fields["origin"] = origin
+        fields["out_of_province"] = origin is Origin.out_of_province
+        return
+    flag = bool(fields["out_of_province"])
+    fields["out_of_province"] = flag
+    current = project.origin if project is not None else None
+    if flag:
+        fields["origin"] = Origin.out_of_province
+    elif current is Origin.out_of_province:
+        fields["origin"] = None
 
 
 def default_team(industry: str | None) -> str | None:
@@ -264,15 +290,19 @@ def create_project(fields: dict[str, Any], *, actor: User | None, stage: Stage |
 
 def capture_lead(event: Event, *, organisation_id: int, name: str, actor: User | None,
                  attendee_id: int | None = None, industry: str | None = None, amount_wan: Any = None,
-                 out_of_province: bool = False, next_follow_up: date | None = None, notes: str | None = None,
+                 out_of_province: bool | None = None, next_follow_up: date | None = None, notes: str | None = None,
                  team: str | None = None, officer: str | None = None,
-                 captured_at: datetime | None = None) -> Project:
+                 captured_at: datetime | None = None, origin: Any = None, industrial: bool = False) -> Project:
     """A lead met at `event`: a project in stage `lead` with the event as its source."""
     if event is None:
         raise NotFound()
     fields = dict(name=name, organisation_id=organisation_id, attendee_id=attendee_id, source_event_id=event.id,
                   industry=industry, amount_wan=amount_wan, out_of_province=out_of_province,
-                  next_follow_up=next_follow_up, notes=notes, team=team, officer=officer)
+                  next_follow_up=next_follow_up, notes=notes, team=team, officer=officer, industrial=industrial)
+    if origin is not None:
+        fields["origin"] = origin
+    if out_of_province is None:  # the origin, when given, decides it
+        del fields["out_of_province"]
     if organisation_id is None:
         raise Invalid({"organisation_id": [_("Choose the organisation.")]})
     return create_project(fields, actor=actor, stage=Stage.lead, stage_changed_at=captured_at)

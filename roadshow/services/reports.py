@@ -138,6 +138,7 @@ def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
             totals[0] += count
             totals[1] += fen
 
+    from .figures import period_figures
     from .pipeline import industry_names
 
     order = {name: i for i, name in enumerate(industry_names())}
@@ -151,6 +152,7 @@ def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
         "by_stage": {stage.value: _total(*at_end[stage]) for stage in Stage},
         **{stage.value: _total(*totals) for stage, totals in reached.items()},
         "out_of_province_over_100m": _total(*over_100m),
+        **period_figures(p.first_day, p.last_day),
         "by_industry": dict(sorted(by_industry.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))),
         "by_event": _by_event(p, signed_by_event),
     }

@@ -1,0 +1,106 @@
+"""The bureau's figures: each project's money in place and fixed-asset investment, month by month, and the
+official figures of a year computed from them.
+
+A project's `amount_wan` is what was agreed (协议投资额). What the district reports is what actually arrived
+(到位资金) and the fixed-asset investment actually formed (实际形成固定资产投资), entered per month. The official
+亿元以上省外项目资金 is the money in place during the period in out-of-province projects whose agreed investment
+is at least 1 亿元 (10,000 万元), whenever they were signed. Months are Beijing's calendar months.
+
+Sums are exact: the same integer-fen sums as services/reports.py.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, select
+
+from ..extensions import db
+from ..models import Origin, Project, ProjectInvestment
+from . import audit
+from .errors import Invalid
+from .locks import lock_project
+from .pipeline import clean_amount
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+OVER_100M_WAN = Decimal(10000)  # 1 亿元 in 万元
+FIGURES = ("funds_in_place_wan", "fixed_asset_wan")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+ZERO = Decimal("0.00")
+
+
+def parse_month(value: Any, field: str = "month") -> date:
+    """'YYYY-MM' → the first day of that month; anything else → Invalid under `field`."""
+    match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise Invalid({field: [_("Enter a month as YYYY-MM, between the years %(first)d and %(last)d.",
+                                 first=FIRST_YEAR, last=LAST_YEAR)]})
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def month_label(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def set_month(project: Project, month: date, data: Mapping[str, Any], *, actor: Any) -> ProjectInvestment:
+    """Record a month's figures of a project (the figures given replace that month's; those not given stay).
+    The project is locked first, so two entries of the same month made at once apply one after the other."""
+    from .pipeline import today
+
+    errors: dict[str, list[str]] = {}
+    if month > today().replace(day=1):
+        errors["month"] = [_("This month has not begun; enter figures of a past or the current month.")]
+    cleaned: dict[str, Decimal] = {}
+    for field in FIGURES:
+        if field not in data:
+            continue
+        try:
+            cleaned[field] = clean_amount(data[field], field) or ZERO
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if not cleaned and not errors:
+        errors["funds_in_place_wan"] = [_("Enter the funds in place or the fixed-asset investment of the month.")]
+    if errors:
+        raise Invalid(errors)
+    lock_project(project.id)
+    row = db.session.scalars(select(ProjectInvestment).where(
+        ProjectInvestment.project_id == project.id, ProjectInvestment.month == month)).first()
+    if row is None:
+        row = ProjectInvestment(project_id=project.id, month=month, funds_in_place_wan=ZERO, fixed_asset_wan=ZERO)
+        db.session.add(row)
+    changes = audit.diff(row, cleaned)
+    db.session.flush()
+    if changes:
+        audit.record(actor, "project.investment", "project", project.id, {"month": month_label(month), **changes})
+    return row
+
+
+def project_investments(project: Project) -> dict[str, Any]:
+    """A project's months, oldest first, and their totals."""
+    rows = list(db.session.scalars(select(ProjectInvestment).where(ProjectInvestment.project_id == project.id)
+                                   .order_by(ProjectInvestment.month)))
+    return {
+        "items": [{"month": month_label(r.month), "funds_in_place_wan": r.funds_in_place_wan,
+                   "fixed_asset_wan": r.fixed_asset_wan} for r in rows],
+        "totals": {field: sum((getattr(r, field) for r in rows), ZERO) for field in FIGURES},
+    }
+
+
+def period_figures(first_day: date, last_day: date) -> dict[str, Decimal]:
+    """The official figures of the months from `first_day` to `last_day` (inclusive), in one query."""
+    from .reports import fen_sum, from_fen
+
+    big = and_(Project.origin == Origin.out_of_province, Project.amount_wan >= OVER_100M_WAN)
+    funds, big_funds, industrial_fixed = db.session.execute(
+        select(fen_sum(ProjectInvestment.funds_in_place_wan),
+               fen_sum(case((big, ProjectInvestment.funds_in_place_wan), else_=0)),
+               fen_sum(case((Project.industrial.is_(True), ProjectInvestment.fixed_asset_wan), else_=0)))
+        .join(Project, Project.id == ProjectInvestment.project_id)
+        .where(ProjectInvestment.month >= first_day, ProjectInvestment.month <= last_day)).one()
+    return {"funds_in_place_wan": from_fen(funds),
+            "out_of_province_over_100m_funds_wan": from_fen(big_funds),
+            "industrial_fixed_asset_wan": from_fen(industrial_fixed)}
