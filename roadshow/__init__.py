@@ -299,6 +299,7 @@ def _init_templates(app: Flask) -> None:
             "stage_label": lambda stage: labels.STAGE[stage],
             "event_status_label": lambda status: labels.EVENT_STATUS[status],
             "org_kind_label": lambda kind: labels.ORG_KIND[kind],
+            "origin_label": lambda origin: labels.ORIGIN[origin],
         }
 
     @app.template_global()

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from .models import EventStatus, InvitationStatus, MailStatus, OrgKind, RegistrationStatus, Role, Stage
+from .models import EventStatus, InvitationStatus, MailStatus, OrgKind, Origin, RegistrationStatus, Role, Stage
 
 STAGE = {
     Stage.lead: _l("Lead"),
@@ -14,6 +14,13 @@ STAGE = {
     Stage.started: _l("Construction started"),
     Stage.producing: _l("In production"),
     Stage.dropped: _l("Dropped"),
+}
+
+ORIGIN = {
+    Origin.local: _l("Local"),
+    Origin.in_province: _l("Elsewhere in the province"),
+    Origin.out_of_province: _l("From another province"),
+    Origin.foreign: _l("Abroad"),
 }
 
 EVENT_STATUS = {

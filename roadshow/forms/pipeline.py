@@ -8,8 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..labels import STAGE
-from ..models import Stage
+from ..labels import ORIGIN, STAGE
+from ..models import Origin, Stage
 
 
 def _int_or_none(value):
@@ -26,12 +26,26 @@ class ProjectForm(FlaskForm):
     industry = SelectField(_l("Industry"), validate_choice=False)
     amount_wan = StringField(_l("Amount (10k yuan)"), validators=[Length(max=20)],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    out_of_province = BooleanField(_l("Out-of-province project"))
+    origin = SelectField(_l("Investor from"), choices=[SelectChoice("", _l("— not known —"))] + [
+        SelectChoice(o.value, ORIGIN[o]) for o in Origin], validate_choice=False)
+    industrial = BooleanField(_l("Industrial project"))
     team = StringField(_l("Industry team"), validators=[Length(max=50)])
     officer = StringField(_l("Responsible officer"), validators=[Length(max=100)])
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
     submit = SubmitField(_l("Save"))
+
+
+class InvestmentForm(FlaskForm):
+    """One month of a project's figures, on the project page."""
+
+    month = StringField(_l("Month"), validators=[InputRequired(message=_l("Enter the month."))],
+                        render_kw={"placeholder": "YYYY-MM", "autocomplete": "off"})
+    funds_in_place_wan = StringField(_l("Funds in place (10k yuan)"), validators=[Length(max=20)],
+                                     render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    fixed_asset_wan = StringField(_l("Fixed-asset investment formed (10k yuan)"), validators=[Length(max=20)],
+                                  render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    submit = SubmitField(_l("Record the month"))
 
 
 class MoveForm(FlaskForm):

@@ -313,9 +313,16 @@ def report_workbook(report: dict[str, Any], funnels: list[dict[str, Any]]):
         [_("Newly in production"), report["producing"]],
         [_("Out-of-province projects of 100m yuan or more"), report["out_of_province_over_100m"]],
     ]
+    official = [  # money actually in place and formed: amounts without a count of projects
+        [_("Funds in place"), report["funds_in_place_wan"]],
+        [_("Funds in place in out-of-province projects of 100m yuan or more"),
+         report["out_of_province_over_100m_funds_wan"]],
+        [_("Fixed-asset investment formed by industrial projects"), report["industrial_fixed_asset_wan"]],
+    ]
     sheet(_("Summary"), [_("Period"), _("Indicator"), _("Projects"), amount, amount_yi],
           [[period_label, label, t["count"], t["amount_wan"], (t["amount_wan"] / 10000).quantize(CENT)]
-           for label, t in summary], {4, 5})
+           for label, t in summary]
+          + [[period_label, label, None, wan, (wan / 10000).quantize(CENT)] for label, wan in official], {4, 5})
     sheet(_("By stage"), [_("Stage"), _("Projects"), amount],
           [[str(STAGE[s]), report["by_stage"][s.value]["count"], report["by_stage"][s.value]["amount_wan"]]
            for s in Stage], {3})

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
-from ..models import Attendee, Event, EventStatus, Organisation, Stage
+from ..forms.pipeline import BulkLeadForm, InvestmentForm, MoveForm, ProjectForm
+from ..models import Attendee, Event, EventStatus, Organisation, Origin, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services import pipeline, reports
+from ..services import figures, pipeline, reports
 from ..services.errors import Invalid
 from ..services.events import get_event
 from ..uow import atomic
@@ -65,13 +65,38 @@ def follow_ups():
 @bp.get("/projects/<int:project_id>")
 @require(P.read_projects)
 def project(project_id: int):
-    item = pipeline.get_project(project_id)
+    return _project_page(pipeline.get_project(project_id), InvestmentForm(formdata=None))
+
+
+def _project_page(item, investment_form: InvestmentForm):
     event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
     attendee = db.session.get(Attendee, item.attendee_id) if item.attendee_id else None
     users = pipeline.users_by_id(c.user_id for c in item.history)
     event_url = url_for("events.detail", event_id=event.id) if event is not None else None
+    if not investment_form.month.data:
+        investment_form.month.data = figures.month_label(pipeline.today())
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
-                           attendee=attendee, users=users, today=pipeline.today())
+                           attendee=attendee, users=users, today=pipeline.today(),
+                           investments=figures.project_investments(item), investment_form=investment_form)
+
+
+@bp.post("/projects/<int:project_id>/investments")
+@require(P.manage_projects)
+def record_investment(project_id: int):
+    """A month's figures entered on the project page; errors are shown beside the fields."""
+    item = pipeline.get_project(project_id)
+    form = InvestmentForm()
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in figures.FIGURES if getattr(form, name).data}
+        try:
+            with atomic():
+                figures.set_month(item, figures.parse_month(form.month.data), data, actor=current_actor())
+        except Invalid as exc:
+            _put_errors(form, exc)
+        else:
+            flash(_("The figures of %(month)s were recorded.", month=form.month.data.strip()), "success")
+            return redirect(url_for("pipeline.project", project_id=item.id) + "#investments")
+    return _project_page(item, form)
 
 
 def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:
@@ -99,7 +124,8 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
 def _project_fields(form: ProjectForm) -> dict:
     return dict(name=form.name.data, organisation_id=form.organisation_id.data,
                 attendee_id=form.attendee_id.data, industry=form.industry.data or None,
-                amount_wan=form.amount_wan.data, out_of_province=form.out_of_province.data, team=form.team.data,
+                amount_wan=form.amount_wan.data, origin=form.origin.data or None,
+                industrial=form.industrial.data, team=form.team.data,
                 officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
 
 
@@ -130,6 +156,7 @@ def edit_project(project_id: int):
     if request.method == "GET":
         form.amount_wan.data = "" if item.amount_wan is None else f"{item.amount_wan:f}"
         form.industry.data = item.industry or ""
+        form.origin.data = item.origin.value if item.origin else ""
     if form.validate_on_submit():
         try:
             with atomic():
@@ -240,8 +267,9 @@ def capture_lead(event_id: int):
                 candidate.checked_in[0].id if candidate.checked_in else None)
             industry = candidate.organisation.industry
             form.industry.data = industry if industry in pipeline.industry_names() else ""
-            form.out_of_province.data = bool(candidate.organisation.province
-                                             and candidate.organisation.province != "安徽省")
+            province = candidate.organisation.province
+            if province:  # the district is in Anhui: elsewhere in the province, or out of it
+                form.origin.data = (Origin.in_province if province == "安徽省" else Origin.out_of_province).value
     if form.validate_on_submit():
         fields = _project_fields(form)
         try:

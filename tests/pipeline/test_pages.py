@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import CheckIn, Event, Project, Stage
+from roadshow.models import CheckIn, Event, Origin, Project, Stage
 from tests import factories
 from tests.app.test_i18n import english_words
 from tests.conftest import sign_in
@@ -116,13 +116,13 @@ def test_capture_lead_from_checked_in_guest(app, client, make_user, industries):
     page = client.get(f"/pipeline/events/{ev_id}/leads").get_data(as_text=True)
     assert "宁波拓新汽车部件有限公司" in page and "已签到" in page
     form = client.get(f"/pipeline/events/{ev_id}/leads/new?organisation_id={org_id}").get_data(as_text=True)
-    # Prefilled: the organisation, its checked-in guest, its industry, out of province.
+    # Prefilled: the organisation, its checked-in guest, its industry, out of province (浙江省).
     assert re.search(rf'<option selected value="{org_id}">', form)
     assert re.search(rf'<option selected value="{guest}">林工', form)
     assert '<option selected value="新能源汽车及零部件">' in form
-    assert re.search(r'id="out_of_province"[^>]*checked|checked[^>]*id="out_of_province"', form)
+    assert '<option selected value="out_of_province">' in form
     data = {"csrf_token": _csrf(form), "name": "汽车部件产业园", "organisation_id": org_id, "attendee_id": guest,
-            "industry": "新能源汽车及零部件", "amount_wan": "-5", "out_of_province": "y",
+            "industry": "新能源汽车及零部件", "amount_wan": "-5", "origin": "out_of_province",
             "next_follow_up": "2025-04-01", "notes": ""}
     r = client.post(f"/pipeline/events/{ev_id}/leads/new", data=data)
     assert r.status_code == 200 and "金额不能为负数。" in r.get_data(as_text=True)
@@ -133,7 +133,8 @@ def test_capture_lead_from_checked_in_guest(app, client, make_user, industries):
         project = db.session.scalar(select(Project).where(Project.name == "汽车部件产业园"))
         assert (project.stage, project.source_event_id, project.attendee_id, project.amount_wan) == (
             Stage.lead, ev_id, guest, Decimal("45000.50"))
-        assert project.out_of_province is True and project.team == "新能源汽车及零部件产业专班"
+        assert project.out_of_province is True and project.origin is Origin.out_of_province
+        assert project.team == "新能源汽车及零部件产业专班"
     # Bulk: only checked-in organisations may be chosen.
     page = client.get(f"/pipeline/events/{ev_id}/leads").get_data(as_text=True)
     token = _csrf(page)
