@@ -40,7 +40,7 @@ class InvestmentForm(FlaskForm):
     """One month of a project's figures, on the project page."""
 
     month = StringField(_l("Month"), validators=[InputRequired(message=_l("Enter the month."))],
-                        render_kw={"placeholder": "YYYY-MM", "autocomplete": "off"})
+                        render_kw={"placeholder": "2025-06", "autocomplete": "off"})
     funds_in_place_wan = StringField(_l("Funds in place (10k yuan)"), validators=[Length(max=20)],
                                      render_kw={"inputmode": "decimal", "autocomplete": "off"})
     fixed_asset_wan = StringField(_l("Fixed-asset investment formed (10k yuan)"), validators=[Length(max=20)],

@@ -60,7 +60,7 @@ def test_a_month_entered_on_the_project_page(app, client, make_user, project_id)
         "csrf_token": _csrf(page), "month": "2025-13", "funds_in_place_wan": "-1"})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200
-    assert "请按 YYYY-MM 格式填写月份" in html
+    assert "请按“年-月”格式（如 2025-06）填写月份" in html
     with app.app_context():
         assert db.session.scalars(select(ProjectInvestment).where(
             ProjectInvestment.project_id == project_id)).first() is None
@@ -97,7 +97,7 @@ def test_figures_entered_on_a_phone_reach_the_report(app, live_server, phone, ma
     page.fill("#month", "2025-13")
     page.fill("#funds_in_place_wan", "3000")
     page.click("#investment-form [type=submit]")
-    assert "请按 YYYY-MM 格式填写月份" in page.locator("#investment-form .invalid-feedback").inner_text()
+    assert "请按“年-月”格式（如 2025-06）填写月份" in page.locator("#investment-form .invalid-feedback").inner_text()
     page.fill("#month", "2025-05")
     page.fill("#funds_in_place_wan", "30000.25")
     page.fill("#fixed_asset_wan", "1000")
