@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,8 +47,9 @@ from ..models import (
     User,
 )
 from ..models.types import frozen_clock
-from ..services import audit, checkin, events, invitations, mail, organisations, pipeline, registration, users
+from ..services import audit, checkin, events, figures, invitations, mail, organisations, pipeline, registration, users
 from ..services.credit_code import complete
+from . import figures_2023
 
 SCENARIO = "roadshow-2023"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -408,6 +410,7 @@ class _Replay:
                 plan.organisation, OrgKind.enterprise, actor=organiser, province=plan.province,
                 industry=plan.industry)
             self.orgs[plan.organisation] = org
+        origin, industrial = figures_2023.origin(plan.out_of_province, org.city), plan.name in figures_2023.INDUSTRIAL
         last = plan.stages[-1][0]
         follow_up = FOLLOW_UP if last in (Stage.lead, Stage.negotiating) else None
         first_stage, first_at = plan.stages[0]
@@ -419,14 +422,18 @@ class _Replay:
             project = pipeline.capture_lead(
                 roadshow, organisation_id=org.id, name=plan.name, actor=organiser, attendee_id=guest.id,
                 industry=plan.industry, amount_wan=plan.amount_wan, out_of_province=plan.out_of_province,
-                next_follow_up=follow_up, officer=plan.officer, captured_at=first_at)
+                next_follow_up=follow_up, officer=plan.officer, captured_at=first_at, origin=origin,
+                industrial=industrial)
         else:
             project = pipeline.create_project(
                 {"name": plan.name, "organisation_id": org.id, "industry": plan.industry,
                  "amount_wan": plan.amount_wan, "out_of_province": plan.out_of_province,
-                 "officer": plan.officer, "next_follow_up": follow_up},
+                 "officer": plan.officer, "next_follow_up": follow_up, "origin": origin, "industrial": industrial},
                 actor=organiser, stage=first_stage, stage_changed_at=first_at)
         self.projects[plan.name] = project
+
+    def record_month(self, name: str, month: date, figure: str, wan: Any) -> None:
+        figures.set_month(self.projects[name], month, {figure: wan}, actor=self.users[ORGANISER])
 
     def move(self, name: str, stage: Stage, at: datetime) -> None:
         note = DROPPED_NOTE if stage is Stage.dropped else None
@@ -462,6 +469,20 @@ def timeline() -> _Replay:
         replay.at(plan.stages[0][1], lambda plan=plan: replay.create_project(plan))
         for stage, at in plan.stages[1:]:
             replay.at(at, lambda args=(plan.name, stage, at): replay.move(*args))
+
+    for plan in project_plans():  # the money in place and the fixed assets formed, entered each month's end
+        signed = next((at for stage, at in plan.stages if stage is Stage.signed and at.year == 2023), None)
+        entries = []
+        if signed is not None and plan.out_of_province and Decimal(plan.amount_wan) >= figures_2023.OVER_100M_WAN:
+            entries += [(month, "funds_in_place_wan", wan)
+                        for month, wan in figures_2023.spread(Decimal(plan.amount_wan), signed.date())]
+        if plan.name in figures_2023.FIXED_ASSETS_2023:
+            started = next(at for stage, at in plan.stages if stage is Stage.started)
+            entries += [(month, "fixed_asset_wan", wan) for month, wan in figures_2023.spread(
+                figures_2023.FIXED_ASSETS_2023[plan.name], max(started.date(), date(2022, 12, 1)))]
+        for month, figure, wan in entries:
+            replay.at(datetime(month.year, month.month, 28, 17, 0, tzinfo=SHANGHAI),
+                      lambda args=(plan.name, month, figure, wan): replay.record_month(*args))
 
     replay.at(UPCOMING_CREATED_AT, lambda: replay.event(UPCOMING))
     return replay

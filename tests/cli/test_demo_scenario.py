@@ -108,6 +108,23 @@ def test_the_2023_report_gives_the_annual_summary(app, loaded):
     assert report["signed"]["count"] == 28
     assert report["started"]["count"] == 7
     assert report["out_of_province_over_100m"]["amount_wan"] == Decimal("380100.00")  # 38.01 亿元
+    # the official figures, from the money that arrived and the fixed assets formed, month by month
+    assert report["out_of_province_over_100m_funds_wan"] == Decimal("380100.00")  # 38.01 亿元
+    assert report["industrial_fixed_asset_wan"] == Decimal("31900.00")  # 3.19 亿元
+
+
+def test_the_2023_figures_arrive_month_by_month(app, loaded):
+    from roadshow.models import Origin, Project
+    from roadshow.services.figures import project_investments
+
+    with app.app_context(), unit_of_work(write=False):
+        park = db.session.scalar(select(Project).where(Project.name == "数字经济产业园"))  # signed 2023-06-16
+        months = project_investments(park)
+        assert [i["month"] for i in months["items"]] == ["2023-07", "2023-08", "2023-09"]
+        assert months["totals"]["funds_in_place_wan"] == Decimal("52000.00")
+        assert (park.origin, park.industrial) == (Origin.out_of_province, False)
+        doors = db.session.scalar(select(Project).where(Project.name == "淮雅门窗项目"))
+        assert (doors.origin, doors.industrial) == (Origin.local, True)
 
 
 def test_records_carry_the_scenario_dates_and_no_mail_is_queued(app, loaded):
