@@ -219,6 +219,7 @@ def door_walk_in(event_id: int):
     except DomainError as exc:
         return _error(exc)
     return jsonify({**walk_in_dict(result), "counts": _counts_dict(event),
+                    "seats_left": registration_service.seats_left(event),
                     "time_display": _when(result.checkins[0].scanned_at, event)}), 201
 
 

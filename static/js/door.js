@@ -505,7 +505,9 @@ $("walk-in-form").addEventListener("submit", async (event) => {
     if (response.status === 201) {
       const names = body.attendees.map((a) => a.name).join("、");
       show("ok", T.walk_in_ok, names, body.organisation.name, "walk_in");
+      $("result").scrollIntoView({ block: "start" }); // the answer is at the top, the form far below
       setCounts(body.counts);
+      if (body.seats_left !== null && $("walk-in-seats")) $("walk-in-seats").textContent = body.seats_left;
       $("walk-in-form").reset();
       people.textContent = "";
       addPerson();
@@ -516,10 +518,8 @@ $("walk-in-form").addEventListener("submit", async (event) => {
     if (response.status >= 500) { show("bad", T.error, "", "", "error"); return; }
     if (body.result === "capacity_full" || body.result === "already_registered") {
       show("bad", T[body.result], "", body.detail || "", body.result);
-      walkInKey = null; // refused: nothing was written, the next try is a new request
-    } else {
-      walkInKey = null;
     }
+    walkInKey = null; // refused: nothing was written, the next try is a new request
     showErrors(body.errors, body.detail);
   } catch (e) {
     $("walk-in-offline").classList.remove("d-none"); // the key stays: a retry cannot register twice
