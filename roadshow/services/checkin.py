@@ -22,7 +22,15 @@ check-in: an earlier offline scan replaces a later live one, whose row is kept a
 history. Sending the same batch again changes nothing and answers the same, also after an undo: a scan
 made before the guest's check-in was undone never brings it back (see `check_in_batch`).
 
-Door staff see the attendee's name, organisation and kind; never phone numbers or e-mail.
+Look-ups (API.md "At the door"). The door finds confirmed guests by a name fragment (at least
+NAME_QUERY_MIN characters) or the phone's last four digits, and checks one in by attendee id
+(`check_in_attendee`): the same deciding insert, the same unique index and the same answers as a scan,
+recorded with method `lookup`, so a look-up at one door and a scan at another cannot both win. Offline
+batches take attendee ids beside codes. Walk-ins (services/walk_ins.py) are checked in with method
+`walk_in` by `admit_walk_in`, in the unit of work that registered them.
+
+Door staff see the attendee's name, organisation and kind, and of the phone only its last four digits
+(`phone_tail`); never a whole phone number or an e-mail.
 """
 from __future__ import annotations
 
