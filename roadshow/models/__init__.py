@@ -1,7 +1,7 @@
 """One module per aggregate; importing this package registers every table."""
 from .audit import AuditEntry
 from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
-from .checkins import CheckIn, CheckInStatus
+from .checkins import CheckIn, CheckInMethod, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
 from .figures import ProjectInvestment
 from .mail import MailStatus, OutboxMessage
@@ -11,7 +11,7 @@ from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, Invitation
 from .users import ApiToken, Role, User
 
 __all__ = [
-    "ACTIVE_REGISTRATION", "ApiToken", "Attendee", "AuditEntry", "CheckIn", "CheckInStatus", "Contact",
+    "ACTIVE_REGISTRATION", "ApiToken", "Attendee", "AuditEntry", "CheckIn", "CheckInMethod", "CheckInStatus", "Contact",
     "FollowUp", "FollowUpKind", "Reception", "Team", "TeamKind", "Trip", "TripVisit",
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "Origin", "OutboxMessage", "Project", "ProjectInvestment",

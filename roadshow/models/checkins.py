@@ -18,6 +18,12 @@ class CheckInStatus(str, enum.Enum):
     replaced = "replaced"  # an earlier offline scan synced later took its place
 
 
+class CheckInMethod(str, enum.Enum):
+    scan = "scan"  # the ticket's QR code, scanned or typed
+    lookup = "lookup"  # found on the door page by name or phone tail, checked in by attendee id
+    walk_in = "walk_in"  # registered at the door and admitted at once
+
+
 class CheckIn(Model):
     __tablename__ = "checkins"
     __table_args__ = (
@@ -39,6 +45,9 @@ class CheckIn(Model):
         Enum(CheckInStatus, native_enum=False, length=10), default=CheckInStatus.active)
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     device: Mapped[str | None] = mapped_column(String(100))
+    method: Mapped[CheckInMethod] = mapped_column(
+        Enum(CheckInMethod, native_enum=False, length=10), default=CheckInMethod.scan,
+        server_default=CheckInMethod.scan.value)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,10 +22,19 @@ check-in: an earlier offline scan replaces a later live one, whose row is kept a
 history. Sending the same batch again changes nothing and answers the same, also after an undo: a scan
 made before the guest's check-in was undone never brings it back (see `check_in_batch`).
 
-Door staff see the attendee's name, organisation and kind; never phone numbers or e-mail.
+Look-ups (API.md "At the door"). The door finds confirmed guests by a name fragment (at least
+NAME_QUERY_MIN characters) or the phone's last four digits, and checks one in by attendee id
+(`check_in_attendee`): the same deciding insert, the same unique index and the same answers as a scan,
+recorded with method `lookup`, so a look-up at one door and a scan at another cannot both win. Offline
+batches take attendee ids beside codes. Walk-ins (services/walk_ins.py) are checked in with method
+`walk_in` by `admit_walk_in`, in the unit of work that registered them.
+
+Door staff see the attendee's name, organisation and kind, and of the phone only its last four digits
+(`phone_tail`); never a whole phone number or an e-mail.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,12 +45,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, String, bindparam, exists, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
     Attendee,
     CheckIn,
+    CheckInMethod,
     CheckInStatus,
     Event,
     Organisation,
@@ -51,8 +61,8 @@ from ..models import (
     User,
 )
 from ..models.types import UTCDateTime, utcnow
-from . import audit, tickets
-from .errors import Conflict, NotFound
+from . import audit, tickets, values
+from .errors import Conflict, InvalidValue, NotFound
 from .events import get_event
 from .locks import start_writing
 
@@ -125,7 +135,9 @@ def attendee_dict(attendee: Attendee) -> dict[str, Any]:
 
 
 def checkin_dict(checkin: CheckIn) -> dict[str, Any]:
-    return {"id": checkin.id, "scanned_at": checkin.scanned_at.isoformat(), "device": checkin.device}
+    method = checkin.method or CheckInMethod.scan  # a check-in built in Python before its flush
+    return {"id": checkin.id, "scanned_at": checkin.scanned_at.isoformat(), "device": checkin.device,
+            "method": method.value}
 
 
 def _device(device: str | None) -> str | None:
@@ -143,7 +155,25 @@ def _scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
 def _classify(event_id: int, code: object) -> ScanResult | Attendee:
     """The attendee a code checks in at this event, or the ScanResult refusing it; raises NotFound
     for an unknown event. One query when the ticket is for this event (its event then exists)."""
-    attendee = tickets.find_attendee(code, with_organisation=True)
+    return _admissible(event_id, tickets.find_attendee(code, with_organisation=True))
+
+
+def _by_id(attendee_id: object) -> Attendee | None:
+    """The attendee with this id (registration and organisation loaded in the same query), or None."""
+    if not isinstance(attendee_id, int) or isinstance(attendee_id, bool) or not 0 < attendee_id < 2**31:
+        return None
+    return db.session.scalar(
+        select(Attendee).join(Attendee.registration).join(Registration.organisation)
+        .where(Attendee.id == attendee_id)
+        .options(contains_eager(Attendee.registration).contains_eager(Registration.organisation)))
+
+
+def _classify_id(event_id: int, attendee_id: object) -> ScanResult | Attendee:
+    """As `_classify`, for a guest found by look-up: an unknown id is answered like an unknown ticket."""
+    return _admissible(event_id, _by_id(attendee_id))
+
+
+def _admissible(event_id: int, attendee: Attendee | None) -> ScanResult | Attendee:
     if attendee is None or attendee.erased_at is not None or attendee.registration.event_id != event_id:
         get_event(event_id)
     if attendee is None or attendee.erased_at is not None:
@@ -164,10 +194,10 @@ def _active(attendee_id: int, lock: bool = False) -> CheckIn | None:
 
 
 def _insert(event_id: int, attendee: Attendee, scanned_at: datetime, device: str | None,
-            actor: User | None) -> CheckIn | None:
+            actor: User | None, method: CheckInMethod = CheckInMethod.scan) -> CheckIn | None:
     """Insert an active check-in; None when the unique index says one exists already."""
     checkin = CheckIn(event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
-                      scanned_at=scanned_at, device=device, user_id=actor.id if actor else None)
+                      scanned_at=scanned_at, device=device, method=method, user_id=actor.id if actor else None)
     try:
         with db.session.begin_nested():
             db.session.add(checkin)
@@ -185,60 +215,86 @@ def _deciding_insert(dialect_name: str):
                                  Registration.status == RegistrationStatus.confirmed)
     row = select(bindparam("event_id", type_=Integer), bindparam("attendee_id", type_=Integer),
                  literal(CheckInStatus.active.value), bindparam("scanned_at", type_=UTCDateTime),
-                 bindparam("device", type_=String), bindparam("user_id", type_=Integer),
-                 bindparam("created_at", type_=UTCDateTime)).where(still_valid)
+                 bindparam("device", type_=String), bindparam("method", type_=String),
+                 bindparam("user_id", type_=Integer), bindparam("created_at", type_=UTCDateTime)).where(still_valid)
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = CheckIn.__table__  # a Core statement: with values given, an ORM insert would be a bulk insert
     return (dialect.insert(table)
-            .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "user_id", "created_at"], row)
+            .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "method", "user_id",
+                          "created_at"], row)
             .on_conflict_do_nothing(index_elements=["attendee_id"], index_where=text("status = 'active'"))
             .returning(table.c.id))
 
 
 def _insert_if_still_valid(event_id: int, attendee_id: int, scanned_at: datetime, device: str | None,
-                           actor_id: int | None, now: datetime) -> int | None:
+                           actor_id: int | None, now: datetime,
+                           method: CheckInMethod = CheckInMethod.scan) -> int | None:
     """The one statement that decides a live scan: insert the active check-in while the guest's
     registration is still confirmed for this event and the guest not erased; nothing when an
     active check-in exists (the unique index). The new check-in's id, or None."""
     return db.session.scalar(_deciding_insert(db.engine.dialect.name), {
         "event_id": event_id, "attendee_id": attendee_id, "scanned_at": scanned_at, "device": device,
-        "user_id": actor_id, "created_at": now})
+        "method": method.value, "user_id": actor_id, "created_at": now})
 
 
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
-             actor: User | None = None, _attempt: int = 0) -> ScanResult:
+             actor: User | None = None) -> ScanResult:
     """Check the holder of `code` in at event `event_id`, exactly once.
 
     Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
-    found = _classify(event_id, code)
-    if isinstance(found, ScanResult):
-        return found
-    attendee, now = found, utcnow()
-    when, device = _scan_time(scanned_at, now), _device(device)
-    start_writing()  # SQLite: the writer's turn starts here, after the read
-    checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None, now)
-    if checkin_id is None:  # checked in already, or the registration changed since the read
-        # The check-in that won is committed, so it is visible (PostgreSQL reads committed rows per
-        # statement; on SQLite we hold the write lock, so our snapshot is the latest).
+    return _check_in(event_id, lambda: _classify(event_id, code), CheckInMethod.scan, device, scanned_at, actor)
+
+
+def check_in_attendee(event_id: int, attendee_id: object, device: str | None = None,
+                      scanned_at: datetime | None = None, actor: User | None = None) -> ScanResult:
+    """Check in a guest found by look-up (by attendee id), recorded as `lookup`: the same answers and the
+    same exactly-once rule as a scan (the deciding insert and the unique index are the same), so a
+    look-up at one door and a scan at another cannot both win. An unknown id is `unknown_ticket`."""
+    return _check_in(event_id, lambda: _classify_id(event_id, attendee_id), CheckInMethod.lookup, device,
+                     scanned_at, actor)
+
+
+def _check_in(event_id: int, classify, method: CheckInMethod, device: str | None, scanned_at: datetime | None,
+              actor: User | None) -> ScanResult:
+    for _attempt in range(4):
+        found = classify()
+        if isinstance(found, ScanResult):
+            return found
+        attendee, now = found, utcnow()
+        when, device = _scan_time(scanned_at, now), _device(device)
+        start_writing()  # SQLite: the writer's turn starts here, after the read
+        checkin_id = _insert_if_still_valid(event_id, attendee.id, when, device, actor.id if actor else None,
+                                            now, method)
+        if checkin_id is not None:
+            checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id,
+                              status=CheckInStatus.active, scanned_at=when, device=device, method=method,
+                              user_id=actor.id if actor else None, created_at=now)
+            audit.write(actor, "checkin.create", "checkin", checkin_id,
+                        {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device,
+                         "method": method.value})
+            return ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
+        # Checked in already, or the registration changed since the read. The check-in that won is
+        # committed, so it is visible (PostgreSQL reads committed rows per statement; on SQLite we hold
+        # the write lock, so our snapshot is the latest).
         first = _active(attendee.id)
         if first is not None:
             return ScanResult(ALREADY, attendee=attendee, checkin=first)
-        if _attempt < 3:  # classify again, afresh: cancelled, erased, or an undo in between
-            db.session.expire_all()
-            return check_in(event_id, code, device, scanned_at, actor, _attempt + 1)
-        raise Conflict()
-    checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=attendee.id, status=CheckInStatus.active,
-                      scanned_at=when, device=device, user_id=actor.id if actor else None, created_at=now)
-    audit.write(actor, "checkin.create", "checkin", checkin_id,
-                {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device})
-    return ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
+        db.session.expire_all()  # classify again, afresh: cancelled, erased, or an undo in between
+    raise Conflict()
 
 
 @dataclass
 class Scan:
-    code: object
+    """One offline scan: a ticket's `code`, or the `attendee_id` of a guest found by look-up."""
+
+    code: object = None
     scanned_at: datetime | None = None
     device: str | None = None
+    attendee_id: object = None
+
+    @property
+    def method(self) -> CheckInMethod:
+        return CheckInMethod.scan if self.attendee_id is None else CheckInMethod.lookup
 
 
 def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | None = None) -> list[ScanResult]:
@@ -264,7 +320,8 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
     times: list[datetime] = []
     for index, scan in enumerate(batch):
         times.append(_scan_time(scan.scanned_at, now))
-        found = _classify(event_id, scan.code)
+        found = (_classify(event_id, scan.code) if scan.attendee_id is None
+                 else _classify_id(event_id, scan.attendee_id))
         if isinstance(found, ScanResult):
             results[index] = found
             continue
@@ -288,7 +345,7 @@ def check_in_batch(event_id: int, scans: Iterable[Scan | dict], actor: User | No
         # Earliest first; the input order breaks ties.
         first = min(indexes, key=lambda i: (times[i], i))
         when, device = times[first], _device(batch[first].device)
-        winner = _settle(event_id, attendee, when, device, actor, now)
+        winner = _settle(event_id, attendee, when, device, actor, now, batch[first].method)
         for index in indexes:
             same = index == first and winner.scanned_at == when and winner.device == device
             results[index] = ScanResult(OK if same else ALREADY, attendee=attendee, checkin=winner)
@@ -304,7 +361,7 @@ def _last_undo(attendee_id: int) -> CheckIn | None:
 
 
 def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | None, actor: User | None,
-            now: datetime) -> CheckIn:
+            now: datetime, method: CheckInMethod = CheckInMethod.scan) -> CheckIn:
     """Make the earliest of `when` and the stored active check-in the active one; return it."""
     for _attempt in range(3):
         stored = _active(attendee.id, lock=True)
@@ -316,11 +373,11 @@ def _settle(event_id: int, attendee: Attendee, when: datetime, device: str | Non
             db.session.flush()
             audit.record(actor, "checkin.replace", "checkin", stored.id,
                          {"status": {"from": "active", "to": "replaced"}, "by_scanned_at": when})
-        checkin = _insert(event_id, attendee, when, device, actor)
+        checkin = _insert(event_id, attendee, when, device, actor, method)
         if checkin is not None:
             audit.record(actor, "checkin.create", "checkin", checkin.id,
                          {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when,
-                          "device": device, "offline": True})
+                          "device": device, "method": method.value, "offline": True})
             return checkin
         # A live scan committed in between: compare with it.
     raise Conflict()
@@ -390,3 +447,110 @@ def counts(event: Event) -> Counts:
     ordered = {kind: by_kind[kind] for kind in OrgKind if kind in by_kind}
     return Counts(registered=sum(r for r, _c in by_kind.values()), checked_in=sum(c for _r, c in by_kind.values()),
                   by_kind=ordered)
+
+
+# --- look-up at the door: by a name fragment or the phone's last four digits -----------------------
+
+LOOKUP_LIMIT = 10
+NAME_QUERY_MIN = 2  # one character (a surname) matches half the room; two narrow it to a few guests
+PHONE_TAIL = 4  # digits of the phone shown and searched; never more
+
+
+@dataclass(frozen=True)
+class Found:
+    """A confirmed guest as the door may see them: the phone's last four digits only."""
+
+    attendee_id: int
+    name: str
+    organisation: str
+    kind: str
+    phone_tail: str | None
+    checked_in: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"attendee_id": self.attendee_id, "name": self.name, "organisation": self.organisation,
+                "kind": self.kind, "phone_tail": self.phone_tail, "checked_in": self.checked_in}
+
+
+def phone_tail(phone: str | None) -> str | None:
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return digits[-PHONE_TAIL:] if len(digits) >= PHONE_TAIL else None
+
+
+def clean_lookup_query(value: object) -> str:
+    """The door's look-up text: at least NAME_QUERY_MIN characters of a name, or exactly the phone's last
+    PHONE_TAIL digits (full-width digits and spaces are normalised). InvalidValue on `q` otherwise."""
+    q = " ".join(unicodedata.normalize("NFKC", str(value or "")).split())
+    if q.isdigit():
+        if len(q) != PHONE_TAIL:
+            raise InvalidValue("q", _("Type the last %(n)d digits of the phone number.", n=PHONE_TAIL))
+        return q
+    if len(q) < NAME_QUERY_MIN:
+        raise InvalidValue("q", _("Type at least %(n)d characters of the name, or the last %(digits)d digits "
+                                  "of the phone number.", n=NAME_QUERY_MIN, digits=PHONE_TAIL))
+    if len(q) > values.PERSON_NAME_MAX:
+        raise InvalidValue("q", values.too_long(values.PERSON_NAME_MAX))
+    return q
+
+
+def _guests(event_id: int):
+    active = exists().where(CheckIn.attendee_id == Attendee.id, CheckIn.status == CheckInStatus.active)
+    return (select(Attendee.id, Attendee.name, Organisation.name, Organisation.kind, Attendee.phone,
+                   active.label("checked_in"))
+            .join(Registration, Attendee.registration_id == Registration.id)
+            .join(Organisation, Registration.organisation_id == Organisation.id)
+            .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.confirmed,
+                   Attendee.erased_at.is_(None)))
+
+
+def _found(rows) -> list[Found]:
+    # The whole number is read to cut its tail here and goes no further.
+    return [Found(attendee_id=id_, name=name, organisation=org, kind=kind.value, phone_tail=phone_tail(phone),
+                  checked_in=bool(checked)) for id_, name, org, kind, phone, checked in rows]
+
+
+def lookup(event_id: int, q: object, limit: int = LOOKUP_LIMIT) -> tuple[list[Found], bool]:
+    """Up to `limit` confirmed guests of the event whose name contains `q` (any case), or — `q` being
+    four digits — whose phone ends with them; exact names first. And whether there were more."""
+    query = clean_lookup_query(q)
+    get_event(event_id)
+    match = func.lower(Attendee.name).contains(query.lower(), autoescape=True)
+    if query.isdigit():
+        match = or_(match, Attendee.phone.endswith(query, autoescape=True))
+    rows = db.session.execute(
+        _guests(event_id).where(match)
+        .order_by((Attendee.name == query).desc(), Registration.id, Attendee.position)
+        .limit(limit + 1)).all()
+    return _found(rows[:limit]), len(rows) > limit
+
+
+def roster(event: Event) -> list[Found]:
+    """Every confirmed guest of the event as the door may see them: what the door page keeps on the
+    phone to answer look-ups while offline (names, organisations and phone tails; never a whole number)."""
+    return _found(db.session.execute(_guests(event.id).order_by(Registration.id, Attendee.position)).all())
+
+
+def admit_walk_in(registration: Registration, device: str | None = None, actor: User | None = None,
+                  scanned_at: datetime | None = None) -> list[CheckIn]:
+    """Check in every attendee of a registration just made at the door, recorded as `walk_in`. The
+    caller holds the event's lock and made the registration in this unit of work, so nobody else can
+    have checked these guests in; the unique index still says so if that were ever untrue."""
+    when, device = _scan_time(scanned_at, utcnow()), _device(device)
+    admitted = []
+    for attendee in registration.attendees:
+        checkin = _insert(registration.event_id, attendee, when, device, actor, CheckInMethod.walk_in)
+        if checkin is None:
+            raise Conflict()
+        audit.record(actor, "checkin.create", "checkin", checkin.id,
+                     {"attendee_id": attendee.id, "event_id": registration.event_id, "scanned_at": when,
+                      "device": device, "method": CheckInMethod.walk_in.value})
+        admitted.append(checkin)
+    return admitted
+
+
+def active_of(registration: Registration) -> list[CheckIn]:
+    """The active check-ins of a registration's attendees."""
+    ids = [a.id for a in registration.attendees]
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.attendee_id.in_(ids),
+                                                         CheckIn.status == CheckInStatus.active)
+                                   .order_by(CheckIn.id)))

@@ -54,3 +54,13 @@ class InvalidValue(Invalid):
         super().__init__({field: [message]})
         self.field = field
         self.message = message
+
+
+class CapacityFull(Conflict):
+    """No seat for a party that must be admitted whole and at once (a walk-in at the door)."""
+
+    title = _l("The event is full")
+
+    def __init__(self, detail: str | None = None, **extra):
+        super().__init__(detail or str(_l("The event is full: there is no free seat for this party.")),
+                         result="capacity_full", **extra)

@@ -56,7 +56,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages, tickets, values
-from .errors import Conflict, Gone, Invalid, InvalidValue, NotFound
+from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
 from .organisations import clean_organisation, find_or_create_organisation
 
@@ -304,7 +304,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
              organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
              actor: User | None = None, idempotency_key: str | None = None,
-             same_content: bool = True) -> Registration:
+             same_content: bool = True, walk_in: bool = False) -> Registration:
     """Register attendees for an event, from an invitation or (open events) directly.
 
     Confirmed when the whole party fits and nobody is waiting, otherwise waitlisted whole;
@@ -314,7 +314,11 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
 
     `idempotency_key` (the API's Idempotency-Key header, the form's one-time token): a request with a
     key this event has seen gets that request's registration back, unchanged and without a second
-    mail; with other content (when `same_content`, the API) it is refused."""
+    mail; with other content (when `same_content`, the API) it is refused.
+
+    `walk_in` (services/walk_ins.py): a guest registered by door staff, for any published event (also
+    invitation-only ones), confirmed at once or refused with CapacityFull — never waitlisted nor left
+    pending: the guest is standing at the door. Nobody waiting is overtaken: with a waitlist, it is full."""
     key = clean_idempotency_key(idempotency_key)
     digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
                              attendees=attendees, consent=consent)
@@ -329,7 +333,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     if event is None:
         raise NotFound(_("This event does not exist."))
     _ensure_open(event)
-    if invitation is None and event.registration_mode is not RegistrationMode.open:
+    if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
         raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
     # Input is checked before the lock is taken: bad requests never queue for it.
     errors: dict[str, list[str]] = {}
@@ -362,7 +366,12 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     org = _organisation_for(organisation_input, invitation, actor)
 
     now = utcnow()
-    if event.approval_required:
+    if walk_in:
+        waiting = _someone_waiting(event.id)
+        if waiting or not _fits(event, len(people)):
+            raise CapacityFull(seats_left=0 if waiting else seats_left(event))
+        status = RegistrationStatus.confirmed
+    elif event.approval_required:
         status = RegistrationStatus.pending
     elif not _someone_waiting(event.id) and _fits(event, len(people)):
         status = RegistrationStatus.confirmed
@@ -390,7 +399,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     audit.record(actor, "registration.create", "registration", reg.id,
                  {"event_id": event.id, "invitation_id": reg.invitation_id, "organisation_id": org.id,
                   "status": status, "seats": reg.seats, "attendees": [p.name for p in people],
-                  "consent_version": reg.consent_version, "client_ip": client_ip})
+                  "consent_version": reg.consent_version, "client_ip": client_ip,
+                  **({"walk_in": True} if walk_in else {})})
     mails: dict[RegistrationStatus, messages.RegistrationKind] = {
         RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
         RegistrationStatus.pending: "pending"}

@@ -17,15 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import CSP
-from ..api.checkins import BatchScanIn, ScanIn
+from ..api.checkins import BatchScanIn, ScanIn, echo, scan_of, walk_in_dict
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, OrgKind, Registration, RegistrationStatus
 from ..models.types import utcnow
 from ..permissions import P, require
 from ..ratelimits import token_guess_limit
 from ..services import checkin as service
-from ..services import qr, tickets
+from ..services import qr, tickets, walk_ins
 from ..services import registration as registration_service
+from ..services.errors import DomainError
 from ..services.events import get_event
 from ..uow import reads_then_writes
 
@@ -81,7 +82,8 @@ def door_index():
 def door(event_id: int):
     event = get_event(event_id)
     counts = service.counts(event)
-    response = Response(render_template("checkin/door.html", event=event, counts=counts))
+    response = Response(render_template("checkin/door.html", event=event, counts=counts, kinds=list(OrgKind),
+                                        seats_left=registration_service.seats_left(event)))
     response.headers["Content-Security-Policy"] = DOOR_CSP
     # The service worker keeps its own copy for offline reloads; the network copy is always fresh.
     response.headers["Cache-Control"] = "no-cache"
@@ -144,7 +146,11 @@ def _counts_dict(event: Event) -> dict:
 def door_scan(event_id: int):
     event = get_event(event_id)
     scan = _parsed(ScanIn)
-    answer = service.check_in(event_id, scan.code, scan.device, scan.scanned_at, current_user._get_current_object())
+    actor = current_user._get_current_object()
+    if scan.attendee_id is not None:  # one tap on a look-up result
+        answer = service.check_in_attendee(event_id, scan.attendee_id, scan.device, scan.scanned_at, actor)
+    else:
+        answer = service.check_in(event_id, scan.code, scan.device, scan.scanned_at, actor)
     return jsonify({**_door_answer(answer, event), "counts": _counts_dict(event)}), answer.status
 
 
@@ -154,9 +160,8 @@ def door_sync(event_id: int):
     """The scans queued while offline, as one batch."""
     event = get_event(event_id)
     batch = _parsed(DoorBatchIn)
-    answers = service.check_in_batch(event_id, [service.Scan(s.code, s.scanned_at, s.device) for s in batch.scans],
-                                     current_user._get_current_object())
-    results = [{"code": scan.code, "queue_id": scan.id, **_door_answer(answer, event)}
+    answers = service.check_in_batch(event_id, [scan_of(s) for s in batch.scans], current_user._get_current_object())
+    results = [{**echo(scan), "queue_id": scan.id, **_door_answer(answer, event)}
                for scan, answer in zip(batch.scans, answers)]
     return jsonify({"results": results, "counts": _counts_dict(event)})
 
@@ -165,6 +170,57 @@ def door_sync(event_id: int):
 @require(P.check_in)
 def door_counts(event_id: int):
     return jsonify(_counts_dict(get_event(event_id)))
+
+
+def _error(exc: DomainError):
+    """A refusal the door page shows: its detail, and field errors beside the walk-in form's fields."""
+    return jsonify({"detail": exc.detail, "errors": getattr(exc, "errors", None), **exc.extra}), exc.status
+
+
+@bp.get("/door/<int:event_id>/lookup")
+@require(P.check_in)
+def door_lookup(event_id: int):
+    """The look-up box: guests by a name fragment or the phone's last four digits (tails only)."""
+    try:
+        found, more = service.lookup(event_id, request.args.get("q", ""))
+    except DomainError as exc:
+        return _error(exc)
+    return jsonify({"items": [f.as_dict() for f in found], "more": more})
+
+
+@bp.get("/door/<int:event_id>/roster")
+@require(P.check_in)
+def door_roster(event_id: int):
+    """What the door page keeps to answer look-ups offline: every confirmed guest's name, organisation,
+    phone tail and whether they are in — never a whole phone number. Not stored by shared caches."""
+    event = get_event(event_id)
+    response = jsonify({"items": [f.as_dict() for f in service.roster(event)], "at": utcnow().isoformat()})
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/door/<int:event_id>/walk-in")
+@require(P.check_in)
+def door_walk_in(event_id: int):
+    """The walk-in form: register and admit on the spot. Values are checked by the registration
+    service's cleaners, so errors come back keyed by field (`attendees.0.phone`), in the user's language."""
+    event = get_event(event_id)
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    organisation = body.get("organisation") if isinstance(body.get("organisation"), dict) else {}
+    attendees = [a for a in body.get("attendees") or [] if isinstance(a, dict)] \
+        if isinstance(body.get("attendees"), list) else []
+    try:
+        result = walk_ins.walk_in(
+            event_id, organisation={k: organisation.get(k) for k in ("name", "kind")},
+            attendees=[{k: a.get(k) for k in ("name", "phone")} for a in attendees],
+            consent=body.get("consent") is True, device=str(body.get("device") or "")[:service.DEVICE_MAX],
+            actor=current_user._get_current_object(), idempotency_key=body.get("key"))
+    except DomainError as exc:
+        return _error(exc)
+    return jsonify({**walk_in_dict(result), "counts": _counts_dict(event),
+                    "seats_left": registration_service.seats_left(event),
+                    "time_display": _when(result.checkins[0].scanned_at, event)}), 201
 
 
 # --- organisers: live view and badges ---------------------------------------------------------

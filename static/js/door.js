@@ -1,6 +1,11 @@
 // The door page: scan QR codes with the rear camera (qr-scanner, vendored), or type them;
 // answer with one big coloured panel, a beep and a vibration; queue scans in IndexedDB while
-// the network is down and send them as one batch when it is back. Strings come translated from
+// the network is down and send them as one batch when it is back. A look-up box finds confirmed
+// guests by name or the phone's last four digits and checks them in with one tap (method
+// "lookup"); offline it answers from the guest list this page keeps (names, organisations and
+// phone tails only: the server never sends a whole number), and queues the tap like a scan.
+// A walk-in form registers and admits a guest on the spot (online only: the seat is counted
+// on the server). Strings come translated from
 // the page (#door-messages); nothing here is shown in a fixed language.
 "use strict";
 
@@ -129,9 +134,14 @@ async function refreshOffline() {
   return pending;
 }
 
-async function enqueue(scan) {
+async function enqueue(scan, name) {
   await queueAdd({ ...scan, event_id: EVENT_ID });
-  show("queued", T.queued, "", fmt(T.queued_detail, { code: scan.code }), "queued");
+  if (scan.attendee_id) {
+    markIn(scan.attendee_id);
+    show("queued", T.queued, name || "", fmt(T.queued_guest, { name: name || "" }), "queued");
+  } else {
+    show("queued", T.queued, "", fmt(T.queued_detail, { code: scan.code }), "queued");
+  }
   await refreshOffline();
 }
 
@@ -142,12 +152,13 @@ async function sync() {
   try {
     const items = await queueAll();
     if (!items.length) return;
-    const response = await post(root.dataset.syncUrl, { scans: items.map((s) => ({ id: s.id, code: s.code, scanned_at: s.scanned_at, device: s.device })) });
+    const response = await post(root.dataset.syncUrl, { scans: items.map((s) => ({ id: s.id, code: s.code, attendee_id: s.attendee_id, scanned_at: s.scanned_at, device: s.device })) });
     if (!response) return;
     const body = await response.json();
     await queueDelete(items.map((s) => s.id));
     setCounts(body.counts);
     listSynced(body.results);
+    loadRoster();
   } catch (e) {
     /* still offline: the next attempt will send them */
   } finally {
@@ -243,6 +254,280 @@ $("manual").addEventListener("submit", (event) => {
   submit(code, false);
 });
 
+// --- look-up: by name or the phone's last four digits ---------------------------------------
+// The guest list kept for offline look-ups: the roster answer, in memory and in the page's cache
+// (the service worker answers /door/<id>/roster from it while offline). Check-ins queued offline
+// mark their guests as in.
+let roster = null; // { items: [...], at: iso }
+const ROSTER_CACHE = "roadshow-door-v1";
+
+async function loadRoster() {
+  const url = root.dataset.rosterUrl;
+  let response = null;
+  try {
+    response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok && (response.headers.get("Content-Type") || "").includes("json") && "caches" in window) {
+      const cache = await caches.open(ROSTER_CACHE);
+      await cache.put(url, response.clone());
+      for (const request of await cache.keys()) { // other events' guest lists are not kept
+        const path = new URL(request.url).pathname;
+        if (/^\/door\/\d+\/roster$/.test(path) && path !== url) await cache.delete(request);
+      }
+    }
+  } catch (e) {
+    response = null;
+  }
+  if (!response || !response.ok) {
+    try { response = "caches" in window ? await caches.match(url) : null; } catch (e) { response = null; }
+  }
+  if (!response || !response.ok || !(response.headers.get("Content-Type") || "").includes("json")) return;
+  try {
+    roster = await response.json();
+  } catch (e) { return; }
+  try {
+    for (const item of await queueAll()) if (item.attendee_id) markIn(item.attendee_id);
+  } catch (e) { /* no IndexedDB */ }
+  root.dataset.roster = String(roster.items.length);
+}
+
+function markIn(attendeeId) {
+  if (!roster) return;
+  for (const item of roster.items) if (item.attendee_id === attendeeId) item.checked_in = true;
+}
+
+const normalise = (text) => String(text || "").normalize("NFKC").trim().replace(/\s+/g, " ");
+
+// The server's rule, for offline answers: two characters of a name, or exactly four digits.
+function lookupOffline(q) {
+  const lower = q.toLowerCase();
+  const digits = /^\d+$/.test(q);
+  const hits = roster.items.filter((g) => g.name.toLowerCase().includes(lower) || (digits && g.phone_tail === q));
+  hits.sort((a, b) => (b.name === q) - (a.name === q));
+  return { items: hits.slice(0, 10), more: hits.length > 10 };
+}
+
+function validQuery(q) {
+  return /^\d+$/.test(q) ? q.length === 4 : q.length >= 2;
+}
+
+function renderLookup(body, offline) {
+  const list = $("lookup-results");
+  list.textContent = "";
+  const source = $("lookup-source");
+  source.classList.toggle("d-none", !offline);
+  if (offline) {
+    const at = roster && roster.at ? new Date(roster.at).toLocaleTimeString() : "";
+    source.textContent = fmt(T.lookup_offline, { time: at });
+  }
+  root.dataset.lookup = offline ? "offline" : "online";
+  if (!body.items.length) {
+    const li = document.createElement("li");
+    li.className = "list-group-item text-secondary px-0";
+    li.id = "lookup-none";
+    li.textContent = T.lookup_none;
+    list.append(li);
+  }
+  for (const guest of body.items) {
+    const li = document.createElement("li");
+    li.className = "list-group-item d-flex align-items-center gap-2 px-0 door-guest";
+    li.dataset.attendeeId = String(guest.attendee_id);
+    const text = document.createElement("div");
+    text.className = "flex-grow-1 min-w-0";
+    const name = document.createElement("div");
+    name.className = "fw-semibold door-guest-name";
+    name.textContent = guest.name;
+    const detail = document.createElement("div");
+    detail.className = "small text-secondary text-truncate";
+    detail.textContent = [guest.organisation, guest.phone_tail ? fmt(T.lookup_tail, { tail: guest.phone_tail }) : ""]
+      .filter(Boolean).join(" · ");
+    text.append(name, detail);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn door-guest-button " + (guest.checked_in ? "btn-outline-secondary" : "btn-success");
+    button.textContent = guest.checked_in ? T.lookup_in : T.lookup_checkin;
+    button.disabled = guest.checked_in;
+    button.addEventListener("click", () => checkInGuest(guest, li));
+    li.append(text, button);
+    list.append(li);
+  }
+  if (body.more) {
+    const li = document.createElement("li");
+    li.className = "list-group-item small text-secondary px-0";
+    li.textContent = T.lookup_more;
+    list.append(li);
+  }
+}
+
+let lookupSeq = 0;
+async function lookup() {
+  const q = normalise($("lookup-q").value);
+  const seq = ++lookupSeq;
+  if (!validQuery(q)) {
+    $("lookup-results").textContent = "";
+    $("lookup-source").classList.add("d-none");
+    return;
+  }
+  if (navigator.onLine) {
+    try {
+      const response = await fetch(root.dataset.lookupUrl + "?q=" + encodeURIComponent(q),
+        { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (seq !== lookupSeq) return;
+      if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
+        renderLookup(await response.json(), false);
+        return;
+      }
+      if (response.redirected || response.status === 401 || response.status === 403) {
+        show("bad", T.signed_out, "", "", "signed_out");
+        return;
+      }
+    } catch (e) { /* the network failed: answer from the copy */ }
+  }
+  if (seq !== lookupSeq) return;
+  if (!roster) await loadRoster();
+  if (!roster) {
+    renderLookup({ items: [], more: false }, true);
+    $("lookup-source").textContent = T.lookup_no_copy;
+    return;
+  }
+  renderLookup(lookupOffline(q), true);
+}
+
+let lookupTimer = null;
+$("lookup-q").addEventListener("input", () => { clearTimeout(lookupTimer); lookupTimer = setTimeout(lookup, 250); });
+$("lookup-form").addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(lookupTimer); lookup(); });
+
+function markButton(li, checkedIn) {
+  const button = li.querySelector("button");
+  button.className = "btn door-guest-button " + (checkedIn ? "btn-outline-secondary" : "btn-success");
+  button.textContent = checkedIn ? T.lookup_in : T.lookup_checkin;
+  button.disabled = checkedIn;
+}
+
+async function checkInGuest(guest, li) {
+  const scan = { attendee_id: guest.attendee_id, scanned_at: new Date().toISOString(), device: deviceName() };
+  li.querySelector("button").disabled = true;
+  if (!navigator.onLine) {
+    await enqueue(scan, guest.name);
+    markButton(li, true);
+    return;
+  }
+  show("checking", T.checking, guest.name, "", "checking");
+  try {
+    const response = await post(root.dataset.scanUrl, scan);
+    if (!response) { li.querySelector("button").disabled = false; return; }
+    const body = await response.json();
+    showAnswer(body);
+    setCounts(body.counts);
+    const inNow = body.result === "ok" || body.result === "already_checked_in";
+    markButton(li, inNow);
+    if (inNow) markIn(guest.attendee_id);
+  } catch (e) {
+    await enqueue(scan, guest.name); // the network failed under us: keep the tap with its time
+    markButton(li, true);
+  }
+}
+
+// --- walk-ins --------------------------------------------------------------------------------
+const people = $("walk-in-people");
+const MAX_WALK_IN = 10;
+function addPerson() {
+  if (people.children.length >= MAX_WALK_IN) return;
+  const index = people.children.length;
+  const node = $("walk-in-person").content.firstElementChild.cloneNode(true);
+  node.querySelector(".door-person-n").textContent = String(index + 1);
+  for (const part of ["name", "phone"]) {
+    const input = node.querySelector(`[data-part="${part}"]`);
+    input.id = `walk-in-${part}-${index}`;
+    input.dataset.field = `attendees.${index}.${part}`;
+    node.querySelector(`[data-label="${part}"]`).htmlFor = input.id;
+    node.querySelector(`[data-error-part="${part}"]`).dataset.errorFor = `attendees.${index}.${part}`;
+  }
+  people.append(node);
+}
+addPerson();
+$("walk-in-add").addEventListener("click", addPerson);
+
+let walkInKey = null;
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+function clearErrors() {
+  const form = $("walk-in-form");
+  form.querySelectorAll(".is-invalid").forEach((el) => el.classList.remove("is-invalid"));
+  form.querySelectorAll("[data-error-for]").forEach((el) => { el.textContent = ""; });
+  $("walk-in-error").classList.add("d-none");
+}
+
+function showErrors(errors, detail) {
+  const form = $("walk-in-form");
+  let placed = false;
+  for (const [field, messages] of Object.entries(errors || {})) {
+    const input = form.querySelector(`[data-field="${field}"]`);
+    const slot = form.querySelector(`[data-error-for="${field}"]`);
+    if (input) input.classList.add("is-invalid");
+    if (slot) { slot.textContent = messages.join(" "); placed = true; }
+  }
+  if (!placed) {
+    $("walk-in-error").textContent = detail || T.walk_in_failed;
+    $("walk-in-error").classList.remove("d-none");
+  }
+}
+
+$("walk-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors();
+  if (!navigator.onLine) { $("walk-in-offline").classList.remove("d-none"); return; }
+  walkInKey = walkInKey || newKey(); // the same key while this form is retried: never two registrations
+  const attendees = Array.from(people.children, (node) => ({
+    name: node.querySelector('[data-part="name"]').value,
+    phone: node.querySelector('[data-part="phone"]').value,
+  })).filter((a, i) => i === 0 || a.name.trim() || a.phone.trim());
+  const payload = {
+    key: walkInKey,
+    organisation: { name: $("walk-in-org").value, kind: $("walk-in-kind").value },
+    attendees,
+    consent: $("walk-in-consent").checked,
+    device: deviceName(),
+  };
+  const submitButton = $("walk-in-submit");
+  submitButton.disabled = true;
+  try {
+    const response = await fetch(root.dataset.walkInUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": CSRF },
+      body: JSON.stringify(payload),
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (response.redirected || response.status === 401 || response.status === 403 || !type.includes("json")) {
+      show("bad", T.signed_out, "", "", "signed_out");
+      return;
+    }
+    const body = await response.json();
+    if (response.status === 201) {
+      const names = body.attendees.map((a) => a.name).join("、");
+      show("ok", T.walk_in_ok, names, body.organisation.name, "walk_in");
+      $("result").scrollIntoView({ block: "start" }); // the answer is at the top, the form far below
+      setCounts(body.counts);
+      if (body.seats_left !== null && $("walk-in-seats")) $("walk-in-seats").textContent = body.seats_left;
+      $("walk-in-form").reset();
+      people.textContent = "";
+      addPerson();
+      walkInKey = null;
+      loadRoster();
+      return;
+    }
+    if (response.status >= 500) { show("bad", T.error, "", "", "error"); return; }
+    if (body.result === "capacity_full" || body.result === "already_registered") {
+      show("bad", T[body.result], "", body.detail || "", body.result);
+    }
+    walkInKey = null; // refused: nothing was written, the next try is a new request
+    showErrors(body.errors, body.detail);
+  } catch (e) {
+    $("walk-in-offline").classList.remove("d-none"); // the key stays: a retry cannot register twice
+  } finally {
+    submitButton.disabled = false;
+  }
+});
+
 // --- the camera ------------------------------------------------------------------------------
 async function startCamera() {
   const status = $("camera-status");
@@ -276,8 +561,9 @@ async function startCamera() {
 $("camera-start").addEventListener("click", startCamera);
 
 // --- online / offline, counts, service worker ------------------------------------------------
-window.addEventListener("online", () => { refreshOffline(); sync(); });
+window.addEventListener("online", () => { refreshOffline(); sync(); $("walk-in-offline").classList.add("d-none"); });
 window.addEventListener("offline", refreshOffline);
+setInterval(() => { if (navigator.onLine) loadRoster(); }, 60000);
 setInterval(sync, 10000);
 setInterval(async () => {
   if (!navigator.onLine || busy) return;
@@ -292,6 +578,7 @@ async function cacheShell() {
   try {
     await navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/door/" });
     const assets = [location.pathname, root.dataset.scannerUrl, root.dataset.workerUrl];
+    await loadRoster(); // the guest list too, for look-ups without network
     document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach((el) => assets.push(el.href || el.src));
     const cache = await caches.open("roadshow-door-v1");
     await cache.addAll([...new Set(assets)]);
@@ -300,6 +587,6 @@ async function cacheShell() {
 }
 
 refreshOffline().then(sync);
-cacheShell();
+cacheShell().then(() => { if (!roster) loadRoster(); });
 startCamera();
 root.dataset.ready = "1";
