@@ -131,7 +131,10 @@ def _send(message: OutboxMessage) -> None:
         email.attach_alternative(message.body_html, "text/html")
     for item in message.attachments or []:
         email.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
-    email.send(fail_silently=False)
+    # The backend closes a connection it opened only when the send succeeded: a refused message would leave
+    # its socket open, one per failed attempt in a worker that retries for days. Close it in any case.
+    with connection:
+        email.send(fail_silently=False)
 
 
 def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[int, int]:

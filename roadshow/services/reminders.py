@@ -123,8 +123,16 @@ def _queue_reminder(reg: Registration) -> int:
 
 def notice_changes(changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The changes (audit.diff's) a change notice tells about."""
-    return {name: change for name, change in changes.items()
-            if name in NOTICE_FIELDS and isinstance(change, dict) and change.get("from") != change.get("to")}
+    def moved(change: Any) -> bool:
+        if not isinstance(change, dict):
+            return False
+        old, new = change.get("from"), change.get("to")
+        if isinstance(old, datetime) and isinstance(new, datetime):
+            # the console's form edits whole minutes: seconds dropped from an API-made time are no news
+            return old.replace(second=0, microsecond=0) != new.replace(second=0, microsecond=0)
+        return old != new
+
+    return {name: change for name, change in changes.items() if name in NOTICE_FIELDS and moved(change)}
 
 
 def queue_change_notices(event: Event, changes: dict[str, Any], *, was_published: bool) -> int:

@@ -51,7 +51,8 @@ def test_moving_a_published_event_mails_registrants_the_change_with_the_new_ics(
                                        "Event changed: 淮南牛肉汤产业项目路演会")
     text = text_of(main)
     chinese, english = text.split("———— English ————")
-    assert "开始时间" in chinese and "→ 2030-05-20 14:00" in chinese and "会场: 田家庵区招商服务中心一楼路演厅 → 淮南国际会展中心B馆" in chinese
+    assert "开始时间" in chinese and "→ 2030-05-20 14:00" in chinese
+    assert "会场: 田家庵区招商服务中心一楼路演厅 → 淮南国际会展中心B馆" in chinese
     assert "Start" in english and "Venue: 田家庵区招商服务中心一楼路演厅 → 淮南国际会展中心B馆" in english
     assert "Address" not in english  # what did not change is not listed as a change
     assert first["manage_url"] in text
