@@ -43,6 +43,7 @@ def test_reminder_and_change_notice_from_the_event_form(app, live_server, phone,
     page.screenshot(path=SCREENSHOT, full_page=True)
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("修改已保存。")
+    expect(page.locator("#event-reminder")).to_have_text("活动开始前 48 小时发送提醒邮件")
 
     with app.app_context():
         stored = db.session.get(Event, event_id)
@@ -57,6 +58,7 @@ def test_reminder_and_change_notice_from_the_event_form(app, live_server, phone,
     page.get_by_label("提醒（活动开始前小时数）").fill("")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("修改已保存。")
+    expect(page.locator("#event-reminder")).to_have_text("无")
     with app.app_context():
         assert db.session.get(Event, event_id).reminder_hours_before is None
         assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "event_changed")).all()) == 1
