@@ -81,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .services import mail
 
     mail.init_app(app)
+    from . import jobs
+
+    jobs.init_app(app)
 
     from . import api, web  # noqa: F401
     from .services import locks  # noqa: F401  (SQLite transaction control)

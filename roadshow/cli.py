@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .extensions import db
+from .jobs import JOBS
 from .services.errors import DomainError
 from .uow import unit_of_work
 
@@ -87,8 +88,41 @@ def purge(older_than: int) -> None:
     click.echo(f"anonymised {erased} attendees of events that ended more than {older_than} days ago")
 
 
+jobs_cli = AppGroup("jobs", help="Background work (roadshow/jobs.py).")
+
+
+@jobs_cli.command("worker")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Jobs run at once (threads).")
+@click.option("--beat/--no-beat", default=True, show_default=True,
+              help="Also run the periodic sweep (Celery beat), embedded in this worker.")
+@click.option("--loglevel", default="INFO", show_default=True)
+def jobs_worker(concurrency: int, beat: bool, loglevel: str) -> None:
+    """Run the job worker (with its scheduler) on JOBS_BROKER_URL."""
+    from flask import current_app
+
+    from . import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not jobs.broker_url(app):
+        click.echo("JOBS_BROKER_URL is not set: jobs run inside the app's own processes, no worker is needed.",
+                   err=True)
+        raise SystemExit(1)
+    jobs.run_worker(app, concurrency=concurrency, beat=beat, loglevel=loglevel)
+
+
+@jobs_cli.command("run")
+@click.argument("name", type=click.Choice(sorted(JOBS)))
+def jobs_run(name: str) -> None:
+    """Run one job now, in this process."""
+    from . import jobs
+
+    click.echo(f"{name}: {jobs.run(name)}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)

@@ -99,6 +99,18 @@ def load(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "roadshow@localhost",
+        # Mail retries (services/mail.py): back-off from BASE doubling up to MAX seconds, for RETRY_FOR hours;
+        # a claim by a worker that died is taken over after CLAIM seconds.
+        "MAIL_RETRY_BASE_SECONDS": float(env("MAIL_RETRY_BASE_SECONDS") or 30),
+        "MAIL_RETRY_MAX_SECONDS": float(env("MAIL_RETRY_MAX_SECONDS") or 900),
+        "MAIL_RETRY_FOR_HOURS": float(env("MAIL_RETRY_FOR_HOURS") or 120),
+        "MAIL_CLAIM_SECONDS": float(env("MAIL_CLAIM_SECONDS") or 300),
+        # Background work (roadshow/jobs.py): redis://… runs jobs on Celery; unset, in this process.
+        "JOBS_BROKER_URL": env("JOBS_BROKER_URL") or None,
+        "JOBS_QUEUE": env("JOBS_QUEUE") or "roadshow",
+        "JOBS_KEY_PREFIX": env("JOBS_KEY_PREFIX") or None,
+        "JOBS_EVERY_SECONDS": float(env("JOBS_EVERY_SECONDS")) if env("JOBS_EVERY_SECONDS") else None,
+        "JOBS_TICKER": _optional_bool(env("JOBS_TICKER")),
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",

@@ -212,7 +212,9 @@ def free_port() -> int:
 def server_env(**extra) -> dict:
     env = dict(os.environ)
     env.update({"DATABASE_URL": DATABASE_URL, "INSTANCE_PATH": os.environ["INSTANCE_PATH"],
-                "RATELIMIT_ENABLED": "false", "PYTHONUNBUFFERED": "1"})
+                "RATELIMIT_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+                # no in-process periodic jobs in servers on the shared test database (roadshow/jobs.py)
+                "JOBS_TICKER": "false"})
     env.update(extra)
     return env
 

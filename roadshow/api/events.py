@@ -9,7 +9,7 @@ from spectree import Response
 
 from ..models import Event
 from ..permissions import P, require
-from ..services import calendar
+from ..services import calendar, reminders
 from ..services import events as event_service
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
@@ -36,6 +36,10 @@ class EventIn(BaseModel):
                     "(invitations carry their own seats)")
     status: Literal["draft", "published"] = "draft"
     industries: list[str] = Field(default_factory=list, max_length=50)
+    reminder_hours_before: int | None = Field(
+        reminders.DEFAULT_HOURS_BEFORE, ge=1, le=reminders.MAX_HOURS_BEFORE,
+        description="Confirmed registrants get one reminder this many hours before the start "
+                    "(their .ics an alarm); null = none")
 
 
 class EventPatch(BaseModel):
@@ -55,6 +59,8 @@ class EventPatch(BaseModel):
         None, ge=1, le=event_service.MAX_ATTENDEES_PER_REGISTRATION)
     status: Status | None = None
     industries: list[str] | None = Field(None, max_length=50)
+    reminder_hours_before: int | None = Field(None, ge=1, le=reminders.MAX_HOURS_BEFORE,
+                                              description="null = no reminder")
 
 
 class EventOut(BaseModel):
@@ -72,6 +78,7 @@ class EventOut(BaseModel):
     max_attendees_per_registration: int
     status: Status
     industries: list[str]
+    reminder_hours_before: int | None = Field(description="Hours before the start of the reminder; null = none")
     sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
     public_url: str
     ics_url: str
@@ -87,6 +94,7 @@ class EventOut(BaseModel):
                    registration_mode=event.registration_mode.value, approval_required=event.approval_required,
                    max_attendees_per_registration=event.max_attendees_per_registration,
                    status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
+                   reminder_hours_before=event.reminder_hours_before,
                    public_url=calendar.public_url(event), ics_url=event_service.ics_url(event),
                    created_at=zoned(event.created_at), updated_at=zoned(event.updated_at))
 
@@ -145,7 +153,8 @@ def get_event(event_id: int):
 @spec.validate(resp=Response(HTTP_200=EventOut, HTTP_404=Problem, HTTP_409=Problem, **ERRORS), tags=["events"])
 def update_event(event_id: int, json: EventPatch):
     """Change some fields. Every change of a field calendars show (title, times, time zone, venue, address,
-    description, status) grows `sequence`. Setting `status` to `cancelled` is the same as the cancel
+    description, status) grows `sequence`; moving a published event (times, venue, address) mails each
+    active registrant a change notice with the updated .ics. Setting `status` to `cancelled` is the same as the cancel
     endpoint; a cancelled event cannot be changed (409), nor can an event go back to draft (409)."""
     event = event_service.get_event(event_id)
     event = event_service.update_event(event, g.api_user, **json.model_dump(exclude_unset=True))

@@ -30,6 +30,7 @@ from ..services.events import (
     MAX_ATTENDEES_PER_REGISTRATION,
     is_time_zone,
 )
+from ..services.reminders import DEFAULT_HOURS_BEFORE, MAX_HOURS_BEFORE
 
 # The zones a bureau in Anhui meets: home first, then where roadshows travel. Any other real zone an
 # event already has (set through the API) is added to the list when that event is edited.
@@ -90,6 +91,13 @@ class EventForm(FlaskForm):
                                 message=_l("Enter a number of attendees from 1 to %(n)d.",
                                            n=MAX_ATTENDEES_PER_REGISTRATION))],
         description=_l("For open registration; an invitation brings its own number of seats."))
+    reminder_hours_before = IntegerField(
+        _l("Reminder (hours before the start)"), default=DEFAULT_HOURS_BEFORE,
+        validators=[Optional(), NumberRange(min=1, max=MAX_HOURS_BEFORE,
+                                            message=_l("Enter 1 to %(n)d hours, or nothing for no reminder.",
+                                                       n=MAX_HOURS_BEFORE))],
+        description=_l("Confirmed guests get a reminder by e-mail this long before the event; leave empty "
+                       "for none."))
     industries = MultiCheckboxField(_l("Industries"), choices=[], validate_choice=False)
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish"))
@@ -114,6 +122,7 @@ class EventForm(FlaskForm):
                    address=event.address, description=event.description, capacity=event.capacity,
                    approval_required=event.approval_required,
                    max_attendees_per_registration=event.max_attendees_per_registration,
+                   reminder_hours_before=event.reminder_hours_before,
                    starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
                    ends_at=event.ends_at.astimezone(zone).replace(tzinfo=None),
                    registration_mode=event.registration_mode.value,
@@ -134,6 +143,7 @@ class EventForm(FlaskForm):
             "address": self.address.data, "description": self.description.data, "capacity": self.capacity.data,
             "registration_mode": self.registration_mode.data, "approval_required": bool(self.approval_required.data),
             "industries": list(self.industries.data or []),
+            "reminder_hours_before": self.reminder_hours_before.data,  # empty: no reminder
             # left empty: unchanged (a new event gets the default)
             **({"max_attendees_per_registration": self.max_attendees_per_registration.data}
                if self.max_attendees_per_registration.data is not None else {}),

@@ -55,6 +55,9 @@ class Event(Model):
         Enum(EventStatus, native_enum=False, length=10), default=EventStatus.draft, index=True
     )
     industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Confirmed registrants get one reminder this many hours before the start (services/reminders.py);
+    # None: no reminder. The registrant's calendar copy carries an alarm as long before.
+    reminder_hours_before: Mapped[int | None] = mapped_column(default=24, server_default="24")
     # Grows with every change of a published field; calendars use it to replace old copies.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,7 @@ from .types import UTCDateTime, utcnow
 class MailStatus(str, enum.Enum):
     pending = "pending"
     sent = "sent"
-    failed = "failed"  # last attempt failed; retried until MAX_ATTEMPTS
+    failed = "failed"  # last attempt failed; retried with back-off unless it failed for good (gave_up_at)
 
 
 class OutboxMessage(Model):
@@ -40,3 +40,5 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed for good (a permanent SMTP refusal, or retried for MAIL_RETRY_FOR_HOURS): no automatic retry.
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, vCalAddress, vDDDLists, vDuration, vText
+from icalendar import Alarm, Calendar, Timezone, vCalAddress, vDDDLists, vDuration, vText
 from icalendar import Event as VEvent
 from sqlalchemy import ColumnElement, case, cast, false, func, literal_column, select
 
@@ -98,8 +98,17 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
+def valarm(event: Event, hours: int) -> Alarm:
+    """A display alarm `hours` before the start (RFC 5545 3.6.6), in the event's title."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event.title)
+    alarm.add("trigger", timedelta(hours=-hours))
+    return alarm
+
+
 def vevent(event: Event, *, extra_description: str | None = None, stamp: datetime | None = None,
-           cancelled: bool | None = None) -> VEvent:
+           cancelled: bool | None = None, alarm_hours: int | None = None) -> VEvent:
     zone = zone_of(event)
     item = VEvent()
     item.add("uid", uid(event))
@@ -125,6 +134,8 @@ def vevent(event: Event, *, extra_description: str | None = None, stamp: datetim
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     item.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     item.add("last-modified", event.updated_at or utcnow())
+    if alarm_hours and not cancelled:
+        item.add_component(valarm(event, alarm_hours))
     return item
 
 
@@ -203,7 +214,8 @@ def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
 
 
 def calendar(events: list[Event], *, method: str | None = METHOD, name: str | None = None,
-             extra_description: str | None = None, cancelled: bool | None = None) -> Calendar:
+             extra_description: str | None = None, cancelled: bool | None = None,
+             alarm_hours: int | None = None) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -217,14 +229,16 @@ def calendar(events: list[Event], *, method: str | None = METHOD, name: str | No
         cal.add_component(tz)
     stamp = utcnow()
     for event in events:
-        cal.add_component(vevent(event, extra_description=extra_description, stamp=stamp, cancelled=cancelled))
+        cal.add_component(vevent(event, extra_description=extra_description, stamp=stamp, cancelled=cancelled,
+                                 alarm_hours=alarm_hours))
     return cal
 
 
 def event_ics(event: Event, *, extra_description: str | None = None, method: str = METHOD,
-              cancelled: bool | None = None) -> bytes:
+              cancelled: bool | None = None, alarm_hours: int | None = None) -> bytes:
     """One event as an .ics file (CRLF line ends, folded at 75 octets, text escaped)."""
-    return calendar([event], method=method, extra_description=extra_description, cancelled=cancelled).to_ical()
+    return calendar([event], method=method, extra_description=extra_description, cancelled=cancelled,
+                    alarm_hours=alarm_hours).to_ical()
 
 
 def attachment(event: Event, *, extra_description: str | None = None) -> dict:
@@ -345,7 +359,9 @@ def registrant_attachment(registration: Registration) -> dict:
 
 def registrant_ics(registration: Registration) -> bytes:
     """The registrant's own copy: the same UID as every other copy, with their ticket and manage links.
-    A cancelled or rejected registration comes out cancelled, so it leaves their calendar too."""
+    A cancelled or rejected registration comes out cancelled, so it leaves their calendar too; a confirmed
+    one carries an alarm as long before the start as the event's reminder (none when it sends none)."""
     inactive = registration.status in (RegistrationStatus.cancelled, RegistrationStatus.rejected)
+    alarm = registration.event.reminder_hours_before if registration.status is RegistrationStatus.confirmed else None
     return event_ics(registration.event, extra_description=registrant_note(registration),
-                     cancelled=True if inactive else None)
+                     cancelled=True if inactive else None, alarm_hours=alarm)

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, null, select
 
 from .. import urls
 from ..extensions import db
@@ -38,7 +38,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages
+from . import audit, calendar, mail, messages, reminders
 from .errors import Conflict, Invalid, NotFound
 from .locks import lock_event
 
@@ -47,7 +47,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # What a calendar copy of the event shows: a change of any of these must replace the copies people
 # keep (RFC 5545 SEQUENCE). Capacity, mode, approval and industries are the bureau's own business.
 EDITABLE_FIELDS = (*sorted(calendar.PUBLISHED_FIELDS), "capacity", "registration_mode", "approval_required",
-                   "max_attendees_per_registration", "industries")
+                   "max_attendees_per_registration", "industries", "reminder_hours_before")
 
 # Attendees one registration may bring to an open event: the default and the largest setting.
 DEFAULT_MAX_ATTENDEES_PER_REGISTRATION = 5
@@ -172,6 +172,13 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
             fail("max_attendees_per_registration", _("Enter a number of attendees from 1 to %(n)d.",
                                                      n=MAX_ATTENDEES_PER_REGISTRATION))
         out["max_attendees_per_registration"] = most
+    if "reminder_hours_before" in fields:
+        hours = fields["reminder_hours_before"]
+        if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int)
+                                  or not 1 <= hours <= reminders.MAX_HOURS_BEFORE):
+            fail("reminder_hours_before", _("Enter 1 to %(n)d hours, or nothing for no reminder.",
+                                            n=reminders.MAX_HOURS_BEFORE))
+        out["reminder_hours_before"] = hours
     if "industries" in fields:
         wanted = []
         for raw in fields["industries"] or []:
@@ -208,17 +215,21 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                  registration_mode: RegistrationMode | str = RegistrationMode.invite,
                  approval_required: bool = False, status: EventStatus | str = EventStatus.draft,
                  industries: list[str] | None = None,
-                 max_attendees_per_registration: int = DEFAULT_MAX_ATTENDEES_PER_REGISTRATION) -> Event:
+                 max_attendees_per_registration: int = DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
+                 reminder_hours_before: int | None = reminders.DEFAULT_HOURS_BEFORE) -> Event:
     """A new event, a draft unless created published (a new event cannot start cancelled)."""
     fields = _clean(dict(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone, venue=venue,
                          address=address, description=description, capacity=capacity,
                          registration_mode=registration_mode, approval_required=approval_required,
                          max_attendees_per_registration=max_attendees_per_registration,
+                         reminder_hours_before=reminder_hours_before,
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})
+    # "No reminder" is a NULL the INSERT must carry: a plain None would let the column's default (24) in.
+    stored = {**fields, "reminder_hours_before": null()} if fields["reminder_hours_before"] is None else fields
     event = Event(sequence=0, published_at=utcnow() if fields["status"] is EventStatus.published else None,
-                  **fields)
+                  **stored)
     db.session.add(event)
     db.session.flush()
     audit.record(actor, "event.create", "event", event.id, fields)
@@ -240,6 +251,7 @@ def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
     if new_status is not event.status:
         _check_transition(event, new_status)
     old_capacity = event.capacity
+    was_published = event.status is EventStatus.published
     changes = audit.diff(event, {**cleaned, "status": new_status})
     if not changes:
         return event
@@ -249,6 +261,9 @@ def update_event(event: Event, actor: User | None, **fields: Any) -> Event:
         event.published_at = event.updated_at
     if "status" in changes and event.status is EventStatus.cancelled:
         changes["mails"] = _queue_cancellation_mails(event)
+    notices = reminders.queue_change_notices(event, changes, was_published=was_published)
+    if notices:
+        changes["notices"] = notices
     db.session.flush()
     action = {EventStatus.published: "event.publish", EventStatus.cancelled: "event.cancel"}.get(
         event.status, "event.update") if "status" in changes else "event.update"

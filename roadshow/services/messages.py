@@ -119,3 +119,42 @@ def invitation(invite: Invitation) -> Message:
     return compose(INVITATION, "invitation", lambda: _("Invitation: %(title)s", title=event.title),
                    invitation=invite, event=event, organisation=invite.organisation, contact=invite.contact,
                    url=urls.invitation(invite.token))
+
+
+REMINDER = "reminder"
+EVENT_CHANGED = "event_changed"
+
+
+def manage_link(reg: Registration) -> str:
+    return urls.manage(reg.manage_token)
+
+
+def reminder(reg: Registration, attendees: Sequence[Attendee], *, with_manage: bool) -> Message:
+    """Before the event: its time and place, the tickets of `attendees`; `with_manage` adds the page of all
+    the registration's tickets and the manage link (the registrant's own mail, not an attendee's copy)."""
+    event = reg.event
+    manage = urls.manage(reg.manage_token) if with_manage else None
+    return compose(REMINDER, "reminder", lambda: _("Reminder: %(title)s", title=event.title),
+                   reg=reg, event=event, attendees=list(attendees), manage_url=manage,
+                   ticket_page=f"{manage}/ticket" if manage else None, ticket_urls=urls.ticket_images)
+
+
+def _shown(event: Event, field: str, value: Any) -> str:
+    """A changed value as the mail shows it: times in the event's zone."""
+    if value is None:
+        return ""
+    if field in ("starts_at", "ends_at"):
+        from zoneinfo import ZoneInfo
+
+        return value.astimezone(ZoneInfo(event.timezone or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def event_changed(event: Event, changes: dict[str, dict[str, Any]], *, manage_url: str | None) -> Message:
+    """To registrants: the event moved (time or place), each change old → new; the updated calendar copy is
+    the attachment."""
+    order = ("starts_at", "ends_at", "venue", "address")
+    rows = [{"field": name, "old": _shown(event, name, changes[name]["from"]),
+             "new": _shown(event, name, changes[name]["to"])} for name in order if name in changes]
+    return compose(EVENT_CHANGED, "event_changed", lambda: _("Event changed: %(title)s", title=event.title),
+                   event=event, changes=rows, manage_url=manage_url)

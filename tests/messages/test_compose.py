@@ -2,6 +2,8 @@
 below."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from roadshow.models import RegistrationStatus
@@ -83,3 +85,28 @@ def test_one_line():
 def test_the_outbox_refuses_a_subject_with_a_line_break(app_ctx):
     with pytest.raises(ValueError):
         mail.queue("x@example.com", "two\nlines", "text", kind="test")
+
+
+def test_reminder_mail(app_ctx):
+    ev = factories.event(TITLE, venue="田家庵区招商服务中心")
+    reg = factories.registration(ev, attendees=2, status=RegistrationStatus.confirmed)
+    message = messages.reminder(reg, list(reg.attendees), with_manage=True)
+    _assert_bilingual(message, "活动提醒", "Reminder")
+    assert message.kind == "reminder"
+    manage = f"http://localhost/m/{reg.manage_token}"
+    assert f"{manage}/ticket" in message.text and manage in message.text
+    code = reg.attendees[1].ticket_code
+    assert f"http://localhost/tickets/{code}.png" in message.text
+    copy = messages.reminder(reg, [reg.attendees[1]], with_manage=False)
+    assert manage not in copy.text and reg.attendees[0].name not in copy.text
+
+
+def test_change_notice_mail(app_ctx):
+    ev = factories.event(TITLE, venue="新会场")
+    old_start = ev.starts_at - timedelta(days=1)
+    message = messages.event_changed(ev, {"starts_at": {"from": old_start, "to": ev.starts_at},
+                                          "venue": {"from": "旧会场", "to": "新会场"}}, manage_url="http://localhost/m/x")
+    _assert_bilingual(message, "活动变更", "Event changed")
+    assert message.kind == "event_changed"
+    assert "会场: 旧会场 → 新会场" in message.text and "Venue: 旧会场 → 新会场" in message.text
+    assert "http://localhost/m/x" in message.text and "<s>旧会场</s>" in message.html
