@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -318,6 +319,17 @@ def bench_report(kind: str, ceil: float, scale: float, count: int) -> dict:
                                             stage_changed_at=signed_at + timedelta(days=40))
                 if i % 50 == 0:
                     db.session.commit()
+            db.session.commit()
+            # Twelve months of figures a project (2023), so the year report's official figures sum 12× as many rows.
+            from sqlalchemy import insert, select
+
+            from roadshow.models import Project, ProjectInvestment
+
+            ids = list(db.session.scalars(select(Project.id)))
+            db.session.execute(insert(ProjectInvestment), [
+                {"project_id": pid, "month": date(2023, month, 1),
+                 "funds_in_place_wan": Decimal(random.randrange(10**6)) / 100,
+                 "fixed_asset_wan": Decimal(random.randrange(10**6)) / 100} for pid in ids for month in range(1, 13)])
             db.session.commit()
         token = token_for(app, "viewer")
         with gunicorn("app:app", bench_env(url, instance)) as (base, _):
