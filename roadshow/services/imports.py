@@ -201,6 +201,13 @@ def _xlsx_rows(data: bytes):
         workbook.close()
 
 
+def table_records(filename: str, data: bytes):
+    """The cells of each row of an uploaded .xlsx or .csv, as strings (other imports read their files so too)."""
+    if not data.strip():
+        raise _file_error(_("The file is empty."))
+    return _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)
+
+
 def _header_key(cell: str) -> str:
     return cell.strip().lstrip("\ufeff").replace(" ", "").replace("*", "").replace("＊", "").lower()
 

@@ -1,9 +1,6 @@
 """Console: an event's invitations, import with preview, sending."""
 from __future__ import annotations
 
-import os
-import secrets
-import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,12 +18,11 @@ from ..services import invitations as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid
 from ..services.events import get_event
 from ..uow import atomic
-from . import page_number
+from . import page_number, uploads
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/invitations")
 
 PER_PAGE = 100
-UPLOAD_TTL_SECONDS = 2 * 3600
 
 # Service error keys → the form field that shows them.
 FIELD_FOR = {"organisation": "organisation", "organisation.name": "organisation", "organisation_id": "organisation",
@@ -109,43 +105,6 @@ def send(event_id: int):
 
 # --------------------------------------------------------------------------------------- import
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _clean_old_uploads() -> None:
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for item in _upload_dir().glob("invitations-*"):
-        try:
-            if item.stat().st_mtime < cutoff:
-                item.unlink()
-        except OSError:
-            pass
-
-
-def _upload_path(upload_id: str) -> Path | None:
-    """The kept file of this user's upload, or None when it has expired or is someone else's."""
-    for ext in imports.EXTENSIONS:
-        path = _upload_dir() / f"invitations-{current_user.id}-{upload_id}{ext}"
-        if path.is_file():
-            return path
-    return None
-
-
-def _keep(upload) -> tuple[str, str]:
-    """Store the upload between preview and confirmation: (upload id, original file name)."""
-    filename, data = imports.load_upload(upload)
-    ext = Path(filename).suffix.lower()
-    upload_id = secrets.token_urlsafe(18)
-    path = _upload_dir() / f"invitations-{current_user.id}-{upload_id}{ext}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return upload_id, filename
-
-
 @bp.get("/template.xlsx")
 @require(P.manage_events)
 def template(event_id: int):
@@ -184,7 +143,7 @@ def import_file(event_id: int):
     if confirm.upload.data and request.method == "POST":
         if not confirm.validate_on_submit():
             abort(400)
-        path = _upload_path(confirm.upload.data)
+        path = uploads.upload_path("invitations", confirm.upload.data)
         if path is None:
             flash(_("The uploaded file has expired. Please upload it again."), "warning")
             return redirect(url_for(".import_file", event_id=event.id))
@@ -204,12 +163,12 @@ def import_file(event_id: int):
                                    **context)
         return redirect(url_for(".index", event_id=event.id))
     if form.validate_on_submit():
-        _clean_old_uploads()
+        uploads.clean_old_uploads("invitations")
         path = None
         try:
             with atomic():
-                upload_id, filename = _keep(form.file.data)
-                path = _upload_path(upload_id)
+                upload_id, filename = uploads.keep("invitations", form.file.data)
+                path = uploads.upload_path("invitations", upload_id)
                 preview = imports.preview(event, (filename, path.read_bytes()), actor=current_user)
         except DomainError as exc:
             if path is not None:
