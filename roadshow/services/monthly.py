@@ -33,9 +33,9 @@ from ..models import (
     Trip,
     TripVisit,
 )
+from . import pipeline
 from .errors import Invalid
 from .figures import OVER_100M_WAN
-from . import pipeline
 from .pipeline import SHANGHAI
 from .reports import fen_sum, from_fen
 from .targets import AMOUNTS, METRICS, year_targets
