@@ -3,7 +3,7 @@ from .audit import AuditEntry
 from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
 from .checkins import CheckIn, CheckInMethod, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
-from .figures import ProjectInvestment
+from .figures import ProjectInvestment, Target
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
 from .projects import STAGE_ORDER, Origin, Project, Stage, StageChange
@@ -15,6 +15,7 @@ __all__ = [
     "FollowUp", "FollowUpKind", "Reception", "Team", "TeamKind", "Trip", "TripVisit",
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "Origin", "OutboxMessage", "Project", "ProjectInvestment",
+    "Target",
     "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
 ]

@@ -1,0 +1,208 @@
+"""The monthly report (月调度): for the district and each team, the month and the year to date against the year's
+targets, the completion rates and the teams' ranking, and the stalled projects with their flags.
+
+Months are Beijing's calendar months. Every figure is a grouped query over the whole table (by team and by
+"in the month or earlier in the year"), so the report costs the same few queries whatever the number of projects.
+A project counts for its team (`projects.team_id`); the district counts every project, trip and reception.
+
+Stalled projects, counted to the end of the month (to today for the current month): signed and not started for
+90 days (yellow) or 180 (red); started and not producing for 365 (yellow) or 540 (red) — `STALLED_DAYS` in the
+configuration changes the thresholds.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+
+from ..extensions import db
+from ..models import (
+    FollowUp,
+    Origin,
+    Project,
+    ProjectInvestment,
+    Reception,
+    Stage,
+    StageChange,
+    Team,
+    Trip,
+    TripVisit,
+)
+from . import pipeline
+from .errors import Invalid
+from .figures import OVER_100M_WAN
+from .pipeline import SHANGHAI
+from .reports import fen_sum, from_fen
+from .targets import AMOUNTS, METRICS, year_targets
+
+STALLED_DAYS = {"signed": (90, 180), "started": (365, 540)}  # yellow, red
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+STAGE_METRICS = {Stage.signed: "signed_count", Stage.started: "started_count", Stage.producing: "producing_count"}
+
+
+def parse_month(value: Any) -> date:
+    match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+        raise Invalid({"month": [_("Enter a month as YYYY-MM, between the years %(first)d and %(last)d.",
+                                   first=2000, last=2100)]})
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _moment(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+class _Tally:
+    """metric → team id (None: no team) → [month, year to date]."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[int | None, list[Any]]] = {}
+
+    def add(self, metric: str, team_id: int | None, in_month: bool, value: Any) -> None:
+        zero: Any = Decimal("0.00") if metric in AMOUNTS else 0
+        slot = self.values.setdefault(metric, {}).setdefault(team_id, [zero, zero])
+        slot[1] += value
+        if in_month:
+            slot[0] += value
+
+    def of(self, metric: str, team_id: int | None) -> list[Any]:
+        zero: Any = Decimal("0.00") if metric in AMOUNTS else 0
+        return self.values.get(metric, {}).get(team_id, [zero, zero])
+
+    def district(self, metric: str) -> list[Any]:
+        zero: Any = Decimal("0.00") if metric in AMOUNTS else 0
+        slots = self.values.get(metric, {}).values()
+        return [sum((s[0] for s in slots), zero), sum((s[1] for s in slots), zero)]
+
+
+def _tally(month: date) -> tuple[_Tally, dict[str, list[int]], dict[int | None, list[int]]]:
+    year_start, month_end = date(month.year, 1, 1), _next_month(month)
+    start, m_start, end = _moment(year_start), _moment(month), _moment(month_end)
+    tally = _Tally()
+
+    # Stages entered: each project once per stage, at the first time it entered it this year.
+    first = (select(StageChange.project_id, StageChange.to_stage, func.min(StageChange.at).label("at"))
+             .where(StageChange.to_stage.in_(list(STAGE_METRICS)), StageChange.at >= start, StageChange.at < end)
+             .group_by(StageChange.project_id, StageChange.to_stage).subquery())
+    in_month = case((first.c.at >= m_start, 1), else_=0)
+    for stage, team_id, is_month, count, fen in db.session.execute(
+            select(first.c.to_stage, Project.team_id, in_month, func.count(), fen_sum(Project.amount_wan))
+            .join(Project, Project.id == first.c.project_id).group_by(first.c.to_stage, Project.team_id, in_month)):
+        tally.add(STAGE_METRICS[Stage(stage)], team_id, bool(is_month), int(count))
+        if stage == Stage.signed:
+            tally.add("signed_amount_wan", team_id, bool(is_month), from_fen(fen))
+
+    # Money in place and fixed assets formed, month by month.
+    big = and_(Project.origin == Origin.out_of_province, Project.amount_wan >= OVER_100M_WAN)
+    in_month = case((ProjectInvestment.month >= month, 1), else_=0)
+    for team_id, is_month, big_funds, fixed in db.session.execute(
+            select(Project.team_id, in_month,
+                   fen_sum(case((big, ProjectInvestment.funds_in_place_wan), else_=0)),
+                   fen_sum(case((Project.industrial.is_(True), ProjectInvestment.fixed_asset_wan), else_=0)))
+            .join(Project, Project.id == ProjectInvestment.project_id)
+            .where(ProjectInvestment.month >= year_start, ProjectInvestment.month < month_end)
+            .group_by(Project.team_id, in_month)):
+        tally.add("out_of_province_over_100m_funds_wan", team_id, bool(is_month), from_fen(big_funds))
+        tally.add("industrial_fixed_asset_wan", team_id, bool(is_month), from_fen(fixed))
+
+    # Trips (by the day they began) and receptions.
+    for metric, model, day in (("trips", Trip, Trip.starts_on), ("receptions", Reception, Reception.date)):
+        in_month = case((day >= month, 1), else_=0)
+        for team_id, is_month, count in db.session.execute(
+                select(model.team_id, in_month, func.count()).where(day >= year_start, day < month_end)
+                .group_by(model.team_id, in_month)):
+            tally.add(metric, team_id, bool(is_month), int(count))
+
+    # Companies visited: distinct organisations, so the month and the year are counted apart, and the district
+    # apart from its teams (a company two teams visited is one company).
+    visited_teams: dict[int | None, list[int]] = {}
+    visited_district = [0, 0]
+    for index, first_day in enumerate((month, year_start)):
+        window = and_(Trip.starts_on >= first_day, Trip.starts_on < month_end)
+        for team_id, count in db.session.execute(
+                select(Trip.team_id, func.count(func.distinct(TripVisit.organisation_id)))
+                .join(Trip, Trip.id == TripVisit.trip_id).where(window).group_by(Trip.team_id)):
+            visited_teams.setdefault(team_id, [0, 0])[index] = int(count)
+        visited_district[index] = int(db.session.scalar(
+            select(func.count(func.distinct(TripVisit.organisation_id))).join(Trip, Trip.id == TripVisit.trip_id)
+            .where(window)) or 0)
+    return tally, {"companies_visited": visited_district}, visited_teams
+
+
+def _metric(values: list[Any], target: Any) -> dict[str, Any]:
+    month_value, ytd = values
+    completion = None
+    if target is not None and target > 0:
+        completion = round(float(Decimal(ytd) / Decimal(target)), 4)
+    return {"month": month_value, "year_to_date": ytd, "target": target, "completion": completion}
+
+
+def reference_day(month: date) -> date:
+    """Stalled days are counted to the month's last day, or to today in the current month."""
+    today = pipeline.today()
+    last = _next_month(month) - timedelta(days=1)
+    return min(last, today) if month <= today else last
+
+
+def stalled(month: date) -> list[dict[str, Any]]:
+    """Projects signed and not started, or started and not producing, for too long at the reference day."""
+    day = reference_day(month)
+    ref = _moment(day + timedelta(days=1))
+    thresholds = {**STALLED_DAYS, **(current_app.config.get("STALLED_DAYS") or {})}
+    last = (select(StageChange.project_id, func.max(StageChange.id).label("change_id"))
+            .where(StageChange.at < ref).group_by(StageChange.project_id).subquery())
+    latest_follow_up = (select(FollowUp.project_id, func.max(FollowUp.id).label("follow_up_id"))
+                        .where(FollowUp.at < ref).group_by(FollowUp.project_id).subquery())
+    rows = db.session.execute(
+        select(Project.id, Project.name, Project.team_id, StageChange.to_stage, StageChange.at, FollowUp)
+        .join(last, last.c.project_id == Project.id).join(StageChange, StageChange.id == last.c.change_id)
+        .outerjoin(latest_follow_up, latest_follow_up.c.project_id == Project.id)
+        .outerjoin(FollowUp, FollowUp.id == latest_follow_up.c.follow_up_id)
+        .where(StageChange.to_stage.in_([Stage.signed, Stage.started]))).all()
+    teams: dict[int | None, str] = {i: n for i, n in db.session.execute(select(Team.id, Team.name))}
+    out = []
+    for project_id, name, team_id, stage, since, follow_up in rows:
+        yellow, red = thresholds[Stage(stage).value]
+        days = (day - since.astimezone(SHANGHAI).date()).days
+        if days < yellow:
+            continue
+        out.append({"project_id": project_id, "name": name, "stage": Stage(stage).value,
+                    "since": since.astimezone(SHANGHAI).date(), "days": days,
+                    "flag": "red" if days >= red else "yellow", "team_id": team_id, "team": teams.get(team_id),
+                    "last_follow_up": None if follow_up is None else {
+                        "at": follow_up.at, "kind": follow_up.kind.value, "note": follow_up.note}})
+    return sorted(out, key=lambda r: (r["flag"] != "red", -r["days"], r["project_id"]))
+
+
+def monthly_report(month: date) -> dict[str, Any]:
+    tally, district_visited, teams_visited = _tally(month)
+    targets = year_targets(month.year)
+
+    def block(values_of, target_of) -> dict[str, Any]:
+        return {metric: _metric(values_of(metric), target_of.get(metric)) for metric in METRICS}
+
+    district = block(lambda m: district_visited[m] if m == "companies_visited" else tally.district(m),
+                     targets["district"])
+    teams = []
+    for team in targets["teams"]:
+        tid = team["team_id"]
+        metrics = block(lambda m, tid=tid: teams_visited.get(tid, [0, 0]) if m == "companies_visited"
+                        else tally.of(m, tid), team)
+        rates = [m["completion"] for m in metrics.values() if m["completion"] is not None]
+        teams.append({"team_id": tid, "name": team["name"], **metrics,
+                      "score": round(sum(rates) / len(rates), 4) if rates else None})
+    # The ranking: the mean completion of the metrics a team has targets for; teams without targets last.
+    teams.sort(key=lambda t: (t["score"] is None, -(t["score"] or 0), t["name"]))
+    for rank, team in enumerate(teams, start=1):
+        team["rank"] = rank
+    return {"month": f"{month.year:04d}-{month.month:02d}", "district": district, "teams": teams,
+            "stalled": stalled(month)}
