@@ -54,7 +54,7 @@ def data(app, client, auth, clock):
                                            ("started", "2036-03-15T10:00:00+08:00")], amount="2000.50")
     c = _project(client, h, "月调度C", org, [("signed", "2035-06-01T10:00:00+08:00")])
     d = _project(client, h, "月调度D", org, [("started", "2035-01-01T10:00:00+08:00")])
-    e = _project(client, h, "月调度E", org, [("signed", "2036-02-01T10:00:00+08:00")], amount="300")
+    _project(client, h, "月调度E", org, [("signed", "2036-02-01T10:00:00+08:00")], amount="300")
     for month, figures in (("2036-01", {"funds_in_place_wan": 500}),
                            ("2036-03", {"funds_in_place_wan": 200, "fixed_asset_wan": 100})):
         assert client.put(f"/api/v1/projects/{a}/investments/{month}", headers=h, json=figures).status_code == 200
