@@ -293,6 +293,34 @@ def erase_contact(contact_id: int, actor: User | None, *, reason: str = "request
     return contact
 
 
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What an erasure would touch, for the console's confirmation step (nothing is written)."""
+
+    organisation: str
+    names: list[str]
+    attendees: int
+    contacts: int
+
+
+def preview_erasure(*, attendee_id: int | None = None, contact_id: int | None = None) -> ErasurePreview:
+    """The person of this attendee or contact and their rows at the organisation. NotFound when unknown."""
+    row: Attendee | Contact | None
+    if attendee_id is not None:
+        row = db.session.get(Attendee, attendee_id)
+        if row is None:
+            raise NotFound(_("No such attendee."))
+        organisation = row.registration.organisation
+    else:
+        row = get_contact(contact_id or 0)
+        organisation = row.organisation
+    person = _Person(organisation_id=organisation.id)
+    person.add(row)
+    _matching(person)
+    return ErasurePreview(organisation=organisation.name, names=sorted(person.names),
+                          attendees=len(person.attendees), contacts=len(person.contacts))
+
+
 def purge_due(now: datetime | None = None, actor: User | None = None) -> int:
     """Erase the attendees of registrations cancelled more than CANCELLED_GRACE before `now`; returns how
     many. Idempotent, and safe from several processes at once: erased rows are no longer due, and on
