@@ -216,10 +216,33 @@ def _scrub_outbox(person: _Person, registration_ids: set[int]) -> tuple[int, int
     return deleted, scrubbed
 
 
+def _keep_values_of_others(person: _Person) -> None:
+    """When only some rows of a person are erased (a purge), their values that the organisation's contacts or
+    other attendee rows still hold stay in the log and the outbox: those rows are not erased."""
+    same = [(f, values) for f, values in (("phone", person.phones), ("email", person.emails)) if values]
+    if not same:
+        return
+    contacts = db.session.scalars(select(Contact).where(
+        Contact.organisation_id == person.organisation_id,
+        or_(*(getattr(Contact, f).in_(values) for f, values in same)))).all()
+    attendees = db.session.scalars(select(Attendee).join(Registration).where(
+        Registration.organisation_id == person.organisation_id, Attendee.erased_at.is_(None),
+        Attendee.id.not_in(person.attendees),
+        or_(*(getattr(Attendee, f).in_(values) for f, values in same)))).all()
+    held = [(c.name, c.phone, c.email) for c in contacts] + [(a.name, a.phone, a.email) for a in attendees]
+    for name, phone, email in held:
+        person.names.discard(name)
+        person.phones.discard(phone or "")
+        person.emails.discard(email or "")
+
+
 def _erase_person(person: _Person, actor: User | None, *, reason: str, contacts: bool = True) -> dict[str, Any]:
-    """Erase every row of the person, then their values in the log and the outbox. Returns the counts."""
+    """Erase every row of the person, then their values in the log and the outbox. Returns the counts.
+    `contacts=False` (the purges): only the attendee rows given; what other rows still hold stays."""
     if contacts:
         _matching(person)
+    else:
+        _keep_values_of_others(person)
     registration_ids = {a.registration_id for a in person.attendees.values()}
     now = utcnow()
     audit_rows = _scrub_audit(person, registration_ids)
