@@ -179,9 +179,13 @@ def _scrub_outbox(person: _Person, registration_ids: set[int]) -> tuple[int, int
     of their registrations and invitations, or holding their phone or e-mail, is scrubbed."""
     deleted = 0
     if person.emails:
+        # A message a deliverer has claimed this moment (pending, tried, its claim not expired) is on its way
+        # already: it is scrubbed below rather than deleted under the deliverer's feet.
+        being_sent = ((OutboxMessage.status == MailStatus.pending) & (OutboxMessage.attempts > 0)
+                      & (OutboxMessage.next_attempt_at > utcnow()))
         deleted = len(db.session.scalars(
             delete(OutboxMessage).where(OutboxMessage.to.in_(person.emails),
-                                        OutboxMessage.status != MailStatus.sent)
+                                        OutboxMessage.status != MailStatus.sent, ~being_sent)
             .returning(OutboxMessage.id)).all())
     contact_ids = set(person.contacts)
     invitation_ids = set(db.session.scalars(select(Invitation.id).where(Invitation.contact_id.in_(contact_ids)))
