@@ -17,6 +17,7 @@ users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
 data_cli = AppGroup("data", help="Personal data (PIPL).")
+privacy_cli = AppGroup("privacy", help="Personal data (PIPL): the scheduled purge of cancelled registrations.")
 
 
 @users_cli.command("create")
@@ -120,7 +121,19 @@ def jobs_run(name: str) -> None:
     click.echo(f"{name}: {jobs.run(name)}")
 
 
+@privacy_cli.command("purge")
+def privacy_purge() -> None:
+    """Erase the attendees of registrations cancelled more than 24 hours ago (the privacy notice's
+    promise). Idempotent; safe to run from several processes or a scheduler at once."""
+    from .services.privacy import purge_due
+
+    with unit_of_work(write=True):
+        erased = purge_due()
+    click.echo(f"erased {erased} attendees of cancelled registrations")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

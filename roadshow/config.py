@@ -135,6 +135,6 @@ def load(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],
-        "PRIVACY_POLICY_VERSION": env("PRIVACY_POLICY_VERSION") or "2026-11",
+        "PRIVACY_POLICY_VERSION": env("PRIVACY_POLICY_VERSION") or "2026-12",
         "WTF_CSRF_TIME_LIMIT": None,
     }

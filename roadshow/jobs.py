@@ -43,6 +43,7 @@ class Job:
 JOBS: dict[str, Job] = {
     "deliver_mail": Job("roadshow.services.mail:deliver_pending", every=30),
     "send_reminders": Job("roadshow.services.reminders:queue_due_reminders", every=60, in_unit_of_work=True),
+    "purge_personal_data": Job("roadshow.services.privacy:purge_due", every=3600, in_unit_of_work=True),
 }
 
 TASK_NAME = "roadshow.run_job"

@@ -18,6 +18,7 @@ class Permission(str, enum.Enum):
     read_stats = "read_stats"
     check_in = "check_in"
     read_personal_data = "read_personal_data"  # attendee lists with phones, exports
+    erase_personal_data = "erase_personal_data"  # erasure of a person (attendee or contact), API and console
     manage_projects = "manage_projects"  # leads and projects
     read_projects = "read_projects"
     read_reports = "read_reports"

@@ -1,4 +1,4 @@
-"""API v1: the audit log (admin) and erasure of an attendee's personal data (organiser)."""
+"""API v1: the audit log (admin) and erasure of a person's data, from an attendee or a contact (organiser)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -51,12 +51,30 @@ def list_audit(query: AuditQuery):
                                  for e in rows], total=total, page=query.page, per_page=query.per_page)
 
 
+class ErasedContactOut(BaseModel):
+    id: int
+    organisation_id: int
+    name: str
+
+
 @bp.post("/attendees/<int:attendee_id>/erase")
-@require(P.read_personal_data)
+@require(P.erase_personal_data)
 @spec.validate(resp=Response(HTTP_200=ErasedOut, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem),
                tags=["privacy"])
 def erase_attendee(attendee_id: int):
-    """Erase an attendee's personal data on request (name placeholder; phone, email, title removed).
-    Counts and check-in history are kept. Idempotent."""
+    """Erase an attendee's personal data on request (name placeholder; phone, email, title removed), and
+    the same person everywhere: the organisation's contacts and attendee rows with the same phone or e-mail,
+    their values in the audit log, their mail in the outbox. Counts and check-in history are kept. Idempotent."""
     attendee = privacy.erase_attendee_by_id(attendee_id, g.api_user)
     return ErasedOut(id=attendee.id, name=attendee.name, erased_at=attendee.erased_at)
+
+
+@bp.post("/contacts/<int:contact_id>/erase")
+@require(P.erase_personal_data)
+@spec.validate(resp=Response(HTTP_200=ErasedContactOut, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem),
+               tags=["privacy"])
+def erase_contact(contact_id: int):
+    """Erase an organisation's contact on request (name placeholder; phone, email, title removed), and the
+    same person everywhere, as the attendee erasure does. Invitations stay, without the person. Idempotent."""
+    contact = privacy.erase_contact(contact_id, g.api_user)
+    return ErasedContactOut(id=contact.id, organisation_id=contact.organisation_id, name=contact.name)

@@ -38,6 +38,12 @@ class AttendeesForm(FlaskForm):
         return rows
 
 
+class ManageAttendeesForm(AttendeesForm):
+    """The manage page's attendee edit: people added there consent too."""
+
+    consent = BooleanField()
+
+
 class RegistrationForm(AttendeesForm):
     organisation = StringField(_l("Organisation"), validators=[Text(values.ORG_NAME_MAX)])
     kind = SelectField(_l("Kind of organisation"), default=OrgKind.enterprise.value)

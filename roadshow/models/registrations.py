@@ -113,6 +113,10 @@ class Attendee(Model):
     # Issued when the registration is confirmed (services/tickets.py); unique, looked up at the door.
     ticket_code: Mapped[str | None] = mapped_column(String(40), unique=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # PIPL consent of an attendee added (or put in another's place) later on the manage page; None: the
+    # attendee came with the registration and its consent (Registration.consent_at/consent_version).
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registration: Mapped[Registration] = relationship(back_populates="attendees")

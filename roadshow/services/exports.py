@@ -115,6 +115,9 @@ def attendee_rows(event: Event) -> Iterator[list[Any]]:
     statuses = {status: _registration_status_label(status) for status in RegistrationStatus}
     checked_in, issued, no_ticket = _("Checked in"), _("Issued"), _("None")
     for org, kind, code, name, title, phone, email, status, ticket, scanned_at, device in db.session.execute(stmt):
+        if status is RegistrationStatus.cancelled:
+            # Cancelling deletes the data (privacy notice); until the purge has run, the export shows none.
+            title = phone = email = None
         ticket_state = checked_in if scanned_at is not None else issued if ticket else no_ticket
         yield [org, kinds[kind], code, name, title, phone, email, statuses[status],
                ticket_state, scanned_at.astimezone(zone).replace(tzinfo=None) if scanned_at else None, device]

@@ -554,10 +554,23 @@ def _keep_checked_in(reg: Registration, people: list[AttendeeInput]) -> None:
         raise Invalid(errors)
 
 
-def update_attendees(reg: Registration, attendees: list[dict], actor: User | None = None) -> Registration:
+def _newcomers(reg: Registration, people: list[AttendeeInput]) -> set[int]:
+    """Positions of the people who are not already attendees of the registration: they have not consented
+    yet. A new row, or a kept row given to another person (both name and phone changed); a corrected name
+    or a changed phone of the same person is not a newcomer."""
+    existing = {a.id: (a.name, a.phone) for a in reg.attendees}
+    return {i for i, person in enumerate(people)
+            if person.id not in existing
+            or (existing[person.id][0] != person.name and existing[person.id][1] != person.phone)}
+
+
+def update_attendees(reg: Registration, attendees: list[dict], actor: User | None = None, *,
+                     consent: bool = False) -> Registration:
     """Replace the attendee list (1..seats). Kept attendees (by id) keep their tickets. A confirmed
     registration grows only into free seats; shrinking frees seats for the waitlist. An attendee
-    checked in at the door can be neither removed nor replaced (Invalid, beside that attendee)."""
+    checked in at the door can be neither removed nor replaced (Invalid, beside that attendee).
+    A person added (or put in another's place) needs `consent` (PIPL), recorded on their row with the
+    time and the notice's version, as at registration; without it, Invalid beside `consent`."""
     invitation = reg.invitation
     people = clean_attendees(attendees, max_attendees(reg.event, invitation))
     event, reg = _relock(reg)
@@ -574,6 +587,10 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
     growth = len(people) - reg.seats
     if reg.status is RegistrationStatus.confirmed and growth > 0 and not _fits(event, growth):
         raise Invalid({"attendees": [_("Only %(n)d more seats are free.", n=seats_left(event) or 0)]})
+    newcomers = _newcomers(reg, people)
+    if newcomers and consent is not True:
+        raise Invalid({"consent": [_("Please agree to the processing of the personal information of the "
+                                     "attendees you add.")]})
     before = [{"name": a.name, "phone": _masked(a.phone), "title": a.title} for a in reg.attendees]
     existing = {a.id: a for a in reg.attendees}
     kept: list[Attendee] = []
@@ -584,6 +601,8 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
         attendee.position = position
         attendee.name, attendee.phone, attendee.email, attendee.title = (person.name, person.phone, person.email,
                                                                          person.title)
+        if position in newcomers:
+            attendee.consent_at, attendee.consent_version = utcnow(), current_app.config["PRIVACY_POLICY_VERSION"]
         kept.append(attendee)
     reg.attendees = kept  # removed ones are deleted (delete-orphan)
     reg.seats = len(kept)
@@ -592,7 +611,8 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
     audit.record(actor, "registration.update_attendees", "registration", reg.id,
                  {"attendees": {"from": before,
                                 "to": [{"name": a.name, "phone": _masked(a.phone), "title": a.title}
-                                       for a in kept]}})
+                                       for a in kept]},
+                  **({"consent_version": current_app.config["PRIVACY_POLICY_VERSION"]} if newcomers else {})})
     if growth < 0 or reg.status is RegistrationStatus.waitlisted:
         _promote_and_notify(event, actor)
     if reg.status is RegistrationStatus.confirmed:

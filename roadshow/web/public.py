@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from .. import labels
 from ..extensions import db, limiter
-from ..forms.registration import AttendeesForm, ConfirmForm, RegistrationForm, apply_errors
+from ..forms.registration import AttendeesForm, ConfirmForm, ManageAttendeesForm, RegistrationForm, apply_errors
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
 from ..ratelimits import attendees_in_request, token_guess_limit
 from ..services import calendar
@@ -119,7 +119,7 @@ def event(event_id: int):
 
 def _manage_context(reg: Registration, form: AttendeesForm | None = None, general=None):
     if form is None:
-        form = AttendeesForm()
+        form = ManageAttendeesForm()
         while len(form.attendees.entries) < len(reg.attendees):
             form.attendees.append_entry()
         for entry, attendee in zip(form.attendees.entries, reg.attendees):
@@ -146,11 +146,11 @@ def manage(token: str):
 @limiter.limit(_public_limit, cost=attendees_in_request)
 def update_attendees(token: str):
     reg = service.by_manage_token(token)
-    form = AttendeesForm()
+    form = ManageAttendeesForm()
     if form.validate_on_submit():
         try:
             with atomic():
-                service.update_attendees(reg, form.attendee_rows())
+                service.update_attendees(reg, form.attendee_rows(), consent=bool(form.consent.data))
         except Invalid as exc:
             reg = service.by_manage_token(token)
             return render_template("public/manage.html",

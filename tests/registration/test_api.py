@@ -234,7 +234,8 @@ def test_head_that_does_not_fit_blocks_the_queue(client, app_ctx):
     # one seat frees: the head (2) does not fit, so the 1-person registration behind it waits as well
     from roadshow.services import registration as service
 
-    service.update_attendees(first, [{"id": first.attendees[0].id, "name": "甲", "phone": "13900000000"}])
+    service.update_attendees(first, [{"id": first.attendees[0].id, "name": "甲", "phone": "13900000000"}],
+                             consent=True)
     assert db.session.get(Registration, small["id"]).status.value == "waitlisted"
     service.cancel_registration(first)
     db.session.expire_all()
@@ -311,12 +312,12 @@ def test_update_attendees_keeps_tickets_and_respects_seats_and_capacity(client, 
     assert "attendees" in exc.value.errors
     with pytest.raises(Invalid):
         service.update_attendees(reg, [{"name": str(i), "phone": "13800138000"} for i in range(4)])
-    reg = service.update_attendees(reg, [{"id": keep.id, "name": "甲（改）", "phone": "13900000001"}])
+    reg = service.update_attendees(reg, [{"id": keep.id, "name": "甲（改）", "phone": "13900000001"}], consent=True)
     assert [(a.name, a.ticket_code) for a in reg.attendees] == [("甲（改）", code)]
     assert reg.seats == 1
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "registration.update_attendees"))
     reg = service.update_attendees(reg, [{"id": keep.id, "name": "甲", "phone": "13900000001"},
-                                         {"name": "新人", "phone": "13900000002"}])
+                                         {"name": "新人", "phone": "13900000002"}], consent=True)
     assert reg.seats == 2 and all(a.ticket_code for a in reg.attendees)
 
 

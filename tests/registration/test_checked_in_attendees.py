@@ -38,9 +38,10 @@ def rows(people: list[dict]) -> dict:
     return {f"attendees-{i}-{key}": value for i, person in enumerate(people) for key, value in person.items()}
 
 
-def post_attendees(client, reg, people: list[dict]):
+def post_attendees(client, reg, people: list[dict], consent: bool = False):
     page = client.get(f"/m/{reg.manage_token}").get_data(as_text=True)
-    return client.post(f"/m/{reg.manage_token}/attendees", data={"csrf_token": csrf(page), **rows(people)})
+    return client.post(f"/m/{reg.manage_token}/attendees", data={"csrf_token": csrf(page), **rows(people),
+                                                                **({"consent": "y"} if consent else {})})
 
 
 def active_checkins(attendee_id: int) -> int:
@@ -108,7 +109,7 @@ def test_other_attendees_can_still_be_changed(client, checked_in):
     first, second = reg.attendees
     r = post_attendees(client, reg, [
         {"id": str(first.id), "name": first.name, "phone": first.phone, "title": "董事长"},
-        {"id": str(second.id), "name": "李四", "phone": "13500135000"}])
+        {"id": str(second.id), "name": "李四", "phone": "13500135000"}], consent=True)  # a newcomer consents
     assert r.status_code == 302
     settle()
     assert [a.name for a in db.session.get(type(reg), reg.id).attendees] == ["束从轩", "李四"]
