@@ -180,7 +180,9 @@ def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[in
         except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
             error = exc
         with unit_of_work(write=True):
-            stored = db.session.get_one(OutboxMessage, message_id)
+            stored = db.session.get(OutboxMessage, message_id)
+            if stored is None:  # erased meanwhile (services/privacy.py): nothing left to record
+                continue
             if error is not None:
                 stored.status = MailStatus.failed
                 stored.last_error = f"{type(error).__name__}: {error}"[:2000]
