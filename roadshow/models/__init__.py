@@ -5,6 +5,7 @@ from .checkins import CheckIn, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
+from .programme import AgendaSession, Interest
 from .projects import STAGE_ORDER, Project, Stage, StageChange
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .users import ApiToken, Role, User
@@ -15,4 +16,5 @@ __all__ = [
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
+    "AgendaSession", "Interest",
 ]
