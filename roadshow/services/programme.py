@@ -422,3 +422,19 @@ def leads_from_event(event: Event, actor: User | None) -> tuple[list[Project], i
         else:
             existing += 1
     return made, existing
+
+
+# --- what the console's forms offer ------------------------------------------------------------------
+
+def organisation_choices() -> list[tuple[int, str]]:
+    return [(i, n) for i, n in db.session.execute(select(Organisation.id, Organisation.name)
+                                                   .order_by(Organisation.name, Organisation.id))]
+
+
+def project_choices() -> list[tuple[int, str]]:
+    """Projects a session may pitch: those not dropped."""
+    from ..models import Stage
+
+    return [(i, n) for i, n in db.session.execute(select(Project.id, Project.name)
+                                                   .where(Project.stage != Stage.dropped)
+                                                   .order_by(Project.name, Project.id))]

@@ -34,7 +34,8 @@ def test_meeting_mail_with_ics(client, auth, day, smtp):
     assert r.json["meeting_at"] == "2031-04-18T11:00:00+08:00" and r.json["meeting"] is True
     message = smtp.wait_for(1)[0]
     assert message["To"] == day["emails"][0]  # the attendee's own address
-    assert message["Subject"].strip() == "已安排对接洽谈：牛肉汤预制菜中央厨房 / Meeting scheduled: 牛肉汤预制菜中央厨房"
+    assert message["Subject"].strip() == ("已安排对接洽谈：牛肉汤预制菜中央厨房 / "
+                                          "Meeting scheduled: 牛肉汤预制菜中央厨房")
     body = message.get_body(("plain",)).get_content()
     assert "2031-04-18 11:00" in body and "会展中心二楼 3 号洽谈室" in body
     assert "李投资" in body and "English" in body and "one-to-one meeting" in body
