@@ -99,3 +99,34 @@ def test_viewer_reads_the_matrix_door_does_not(client, make_user, day, app):
     assert sign_in(door, make_user("door")).status_code == 302
     assert door.get(f"/events/{day['event']}/interests").status_code == 403
     assert door.get(f"/events/{day['event']}/agenda").status_code == 403
+
+
+def test_console_edits_and_removes_a_session(client, make_user, day, app):
+    from roadshow.models import Invitation
+    from tests import factories
+
+    _organiser(client, make_user)
+    _add(client, day)
+    with app.app_context():
+        session_id = db.session.scalar(select(AgendaSession.id))
+        inv = factories.invitation(db.session.get(Event, day["event"]))
+        token = db.session.get(Invitation, inv.id).token
+    url = f"/events/{day['event']}/agenda/{session_id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="2031-04-18T09:30"' in form and "项目路演：牛肉汤预制菜" in form
+    r = client.post(url, data={"csrf_token": _csrf(form), "starts_at": "2031-04-18T10:00",
+                               "ends_at": "2031-04-18T12:30", "title": "改期的路演", "project_id": ""})
+    assert r.status_code == 422 and "议程须在活动时间之内" in r.get_data(as_text=True)
+    r = client.post(url, data={"csrf_token": _csrf(form), "starts_at": "2031-04-18T10:00",
+                               "ends_at": "2031-04-18T10:30", "title": "改期的路演", "project_id": ""})
+    assert r.status_code == 302
+    invitation_page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "10:00–10:30" in invitation_page and "改期的路演" in invitation_page
+    with app.app_context():
+        item = db.session.get(AgendaSession, session_id)
+        assert item.title == "改期的路演" and item.project_id is None
+    agenda = client.get(f"/events/{day['event']}/agenda").get_data(as_text=True)
+    r = client.post(f"/events/{day['event']}/agenda/{session_id}/delete", data={"delete-csrf_token": _csrf(agenda)})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(AgendaSession, session_id) is None
