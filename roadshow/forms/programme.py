@@ -25,7 +25,7 @@ class SessionForm(FlaskForm):
         InputRequired(message=_l("Enter a date and time."))])
     ends_at = DateTimeLocalField(_l("Ends"), format=FORMAT, validators=[
         InputRequired(message=_l("Enter a date and time."))])
-    title = StringField(_l("Title"), validators=[InputRequired(message=_l("Give the session a title.")),
+    title = StringField(_l("Session title"), validators=[InputRequired(message=_l("Give the session a title.")),
                                                  Text(programme.TITLE_MAX)])
     speaker = StringField(_l("Speaker"), validators=[Optional(), Text(programme.SPEAKER_MAX)])
     organisation_id = SelectField(_l("Organisation"), coerce=_optional_id, validate_choice=False)
