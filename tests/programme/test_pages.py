@@ -130,3 +130,14 @@ def test_console_edits_and_removes_a_session(client, make_user, day, app):
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(AgendaSession, session_id) is None
+
+
+def test_the_guest_pages_in_english(client, make_user, day, app):
+    _organiser(client, make_user)
+    _add(client, day)
+    guest = app.test_client()
+    page = guest.get(f"/m/{day['token']}?lang=en").get_data(as_text=True)
+    assert "Agenda" in page and "Pitched project: 牛肉汤预制菜中央厨房" in page
+    assert "Projects you are interested in" in page and "I would like a one-to-one meeting" in page
+    assert "议程" not in page.replace("项目路演：牛肉汤预制菜", "")  # the organisers' session title is data
+    assert "对接意向" not in page and "有意向" not in page
