@@ -218,6 +218,20 @@ def add_interest(manage_token: str, json: InterestIn):
     return InterestOut.of(programme.add_interest(reg, **json.model_dump())), 201
 
 
+@bp.get("/public/registrations/<manage_token>/interests")
+@token_guess_limit
+@limiter.limit(_public_limit)
+@public
+@spec.validate(resp=Response(HTTP_200=Page[InterestOut], **PUBLIC_ERRORS), tags=["public registration"],
+               security={})
+def registration_interests(manage_token: str, query: PageQuery):
+    """The interests this registration's guests marked (to show them, or to withdraw one)."""
+    rows = programme.interests_of(registration_service.by_manage_token(manage_token))
+    start = (query.page - 1) * query.per_page
+    return Page[InterestOut](items=[InterestOut.of(i) for i in rows[start:start + query.per_page]],
+                             total=len(rows), page=query.page, per_page=query.per_page)
+
+
 @bp.delete("/public/registrations/<manage_token>/interests/<int:interest_id>")
 @token_guess_limit
 @limiter.limit(_public_limit)

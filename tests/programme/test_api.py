@@ -134,6 +134,9 @@ def test_interest_mark_conflict_withdraw(client, auth, day, app):
     listed = client.get(f"/api/v1/events/{day['event']}/interests", headers=auth("organiser")).json
     assert listed["total"] == 2 and {x["attendee"]["name"] for x in listed["items"]} == {"李投资", "周经理"}
     assert set(listed["items"][0]) >= {"id", "attendee", "organisation", "project", "meeting", "meeting_at", "note"}
+    own = client.get(url).json
+    assert own["total"] == 2 and {x["attendee"]["id"] for x in own["items"]} == set(day["attendees"])
+    assert client.get("/api/v1/public/registrations/not-a-token/interests").status_code == 404
     assert client.delete(f"{url}/{i['id']}").json == {"id": i["id"], "status": "withdrawn"}
     assert client.delete(f"{url}/{i['id']}").status_code == 404
     assert client.post(url, json=body).status_code == 201  # marked again after withdrawing
