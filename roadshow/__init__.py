@@ -98,12 +98,13 @@ def create_app(config: dict | None = None) -> Flask:
         invitations,
         organisations,
         pipeline,
+        programme,
         public,
         registrations,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin):
+                   pipeline, exports, admin, programme):
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)

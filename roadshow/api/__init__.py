@@ -178,6 +178,7 @@ from . import (  # noqa: E402,F401
     invitations,
     organisations,
     privacy,
+    programme,
     projects,  # (routes register on bp)
     registrations,
     reports,

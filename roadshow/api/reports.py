@@ -74,6 +74,7 @@ class KindRow(BaseModel):
     invited: int
     registered: int
     checked_in: int
+    interests: int
     leads: int
     leads_amount_wan: Wan
     signed: int
@@ -86,6 +87,7 @@ class EventReport(BaseModel):
     invited: int
     registered: int = Field(description="attendees of confirmed registrations")
     checked_in: int
+    interests: int = Field(description="guests' interests in the event's pitched projects (对接意向)")
     leads: int
     leads_amount_wan: Wan
     signed: int = Field(description="leads from the event that have reached `signed` (whenever)")

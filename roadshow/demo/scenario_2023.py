@@ -12,6 +12,9 @@ declares, and what `load()` makes true:
 - the district's 2023 pipeline, stage by stage at its own dates, so the 2023 report shows the annual
   summary's figures: 28 newly signed projects, 7 newly started, and 38.01 亿元 (380,100 万元) signed
   out of province in projects of 1 亿元 or more; six leads were met at the roadshow;
+- the roadshow's agenda (2023-04-12): seven sessions, three of them pitching the district's beef-soup
+  projects (路演项目, entered 2023-04-10); six guests marked their interest after the pitches, and the
+  bureau scheduled two 1:1 meetings;
 - the next event, the 2027 promotion in Shanghai.
 
 Every step is a service call at its moment of the timeline: the clock is frozen there
@@ -36,6 +39,7 @@ from ..models import (
     Event,
     EventStatus,
     Industry,
+    Interest,
     Invitation,
     Organisation,
     OrgKind,
@@ -47,7 +51,19 @@ from ..models import (
     User,
 )
 from ..models.types import frozen_clock
-from ..services import audit, checkin, events, figures, invitations, mail, organisations, pipeline, registration, users
+from ..services import (
+    audit,
+    checkin,
+    events,
+    figures,
+    invitations,
+    mail,
+    organisations,
+    pipeline,
+    programme,
+    registration,
+    users,
+)
 from ..services.credit_code import complete
 from . import figures_2023
 
@@ -292,6 +308,46 @@ INVITED = [
 ]
 
 
+# The roadshow's programme. The district's own projects pitched on the day (路演项目), entered into the
+# pipeline while the roadshow was prepared: name, organisation presenting it, industry, 万元, entered on.
+PITCHED = [
+    ("淮南牛肉汤产业园（一期）", "淮南市牛肉汤食品有限公司", "绿色食品", "30000.00", _d(2023, 4, 10)),
+    ("牛肉汤汤料包精深加工项目", "淮南市农家香调味品有限公司", "绿色食品", "8000.00", _d(2023, 4, 10)),
+    ("皖中肉牛标准化养殖基地", "安徽皖中牧业有限公司", "绿色食品", "12000.00", _d(2023, 4, 10)),
+]
+AGENDA_SET_AT = _at(2023, 4, 12, 15, 0)
+# start, end (Beijing time on 2023-04-18), title, speaker, organisation, pitched project
+AGENDA = [
+    ((9, 0), (9, 15), "开幕致辞", "田家庵区人民政府 副区长", None, None),
+    ((9, 15), (9, 35), "淮南牛肉汤产业发展推介", "区投资促进中心 王主任", None, None),
+    ((9, 35), (10, 0), "项目路演：淮南牛肉汤产业园（一期）", "李国强", "淮南市牛肉汤食品有限公司",
+     "淮南牛肉汤产业园（一期）"),
+    ((10, 0), (10, 20), "项目路演：牛肉汤汤料包精深加工", "钱总", "淮南市农家香调味品有限公司",
+     "牛肉汤汤料包精深加工项目"),
+    ((10, 20), (10, 40), "项目路演：皖中肉牛标准化养殖基地", "赵经理", "安徽皖中牧业有限公司",
+     "皖中肉牛标准化养殖基地"),
+    ((10, 40), (11, 10), "金融支持与产业基金政策解读", "孙志远、钱卫东", None, None),
+    ((11, 10), (12, 0), "项目对接洽谈", None, None, None),
+]
+# Guests' interest, marked on their phones after the pitches: organisation (its first guest who came),
+# project, meeting asked for, note, marked at; and the meetings the bureau then scheduled.
+INTERESTS = [
+    ("老乡鸡集团有限公司", "淮南牛肉汤产业园（一期）", True, "关注中央厨房配套用地", _at(2023, 4, 18, 11, 12)),
+    ("西部优势资本投资有限公司", "淮南牛肉汤产业园（一期）", True, "可通过区产业基金参与", _at(2023, 4, 18, 11, 15)),
+    ("上海鲜到家网络科技有限公司", "淮南牛肉汤产业园（一期）", False, None, _at(2023, 4, 18, 11, 18)),
+    ("徽商银行股份有限公司淮南分行", "牛肉汤汤料包精深加工项目", False, "可提供技改贷款", _at(2023, 4, 18, 11, 20)),
+    ("杭州味道优选电子商务有限公司", "牛肉汤汤料包精深加工项目", True, "希望合作开发线上汤包产品",
+     _at(2023, 4, 18, 11, 22)),
+    ("桉树资本管理有限公司", "皖中肉牛标准化养殖基地", False, None, _at(2023, 4, 18, 11, 25)),
+]
+MEETINGS = [
+    ("西部优势资本投资有限公司", "淮南牛肉汤产业园（一期）", _at(2023, 4, 18, 14, 0), "区招商服务中心二楼洽谈室",
+     _at(2023, 4, 18, 12, 10)),
+    ("老乡鸡集团有限公司", "淮南牛肉汤产业园（一期）", _at(2023, 4, 20, 10, 0), "老乡鸡集团合肥总部",
+     _at(2023, 4, 18, 12, 15)),
+]
+
+
 def checked_in_organisations() -> list[str]:
     """The organisations whose guests came to the door, as the scenario declares them."""
     return [name for name, _contact, _seats, _at_, guests in INVITED if any(came for *_g, came in guests)]
@@ -441,6 +497,55 @@ class _Replay:
                                 stage_note=note, stage_changed_at=at)
 
 
+    # -- the programme ----------------------------------------------------------------------------
+
+    def pitched_project(self, name: str, org_name: str, industry: str, amount: str) -> None:
+        self.projects[name] = pipeline.create_project(
+            {"name": name, "organisation_id": self.orgs[org_name].id, "industry": industry, "amount_wan": amount,
+             "next_follow_up": FOLLOW_UP}, actor=self.users[ORGANISER])
+
+    def agenda(self) -> None:
+        roadshow = self.events[ROADSHOW["title"]]
+        for (h1, m1), (h2, m2), title, speaker, org_name, project in AGENDA:
+            programme.create_session(
+                roadshow, self.users[ORGANISER], starts_at=_at(2023, 4, 18, h1, m1), ends_at=_at(2023, 4, 18, h2, m2),
+                title=title, speaker=speaker, organisation_id=self.orgs[org_name].id if org_name else None,
+                project_id=self.projects[project].id if project else None)
+
+    def _guest(self, org_name: str):
+        guests = {name: guests for name, _c, _s, _r, guests in INVITED}[org_name]
+        came = next(position for position, (*_g, came) in enumerate(guests) if came)
+        return self.registrations[org_name].attendees[came]
+
+    def interest(self, org_name: str, project: str, meeting: bool, note: str | None) -> None:
+        programme.add_interest(self.registrations[org_name], attendee_id=self._guest(org_name).id,
+                               project_id=self.projects[project].id, meeting=meeting, note=note)
+
+    def meeting(self, org_name: str, project: str, at: datetime, place: str) -> None:
+        interest = db.session.scalar(select(Interest).where(Interest.attendee_id == self._guest(org_name).id,
+                                                            Interest.project_id == self.projects[project].id))
+        if interest is None:
+            raise ScenarioBroken(f"no interest of {org_name} in {project}")
+        programme.schedule_meeting(interest, self.users[ORGANISER], meeting_at=at, meeting_place=place)
+
+
+def _figures(replay: _Replay) -> None:
+    """The money in place and the fixed assets formed (demo/figures_2023.py), entered at each month's end."""
+    for plan in project_plans():
+        signed = next((at for stage, at in plan.stages if stage is Stage.signed and at.year == 2023), None)
+        entries = []
+        if signed is not None and plan.out_of_province and Decimal(plan.amount_wan) >= figures_2023.OVER_100M_WAN:
+            entries += [(month, "funds_in_place_wan", wan)
+                        for month, wan in figures_2023.spread(Decimal(plan.amount_wan), signed.date())]
+        if plan.name in figures_2023.FIXED_ASSETS_2023:
+            started = next(at for stage, at in plan.stages if stage is Stage.started)
+            entries += [(month, "fixed_asset_wan", wan) for month, wan in figures_2023.spread(
+                figures_2023.FIXED_ASSETS_2023[plan.name], max(started.date(), date(2022, 12, 1)))]
+        for month, figure, wan in entries:
+            replay.at(datetime(month.year, month.month, 28, 17, 0, tzinfo=SHANGHAI),
+                      lambda args=(plan.name, month, figure, wan): replay.record_month(*args))
+
+
 def timeline() -> _Replay:
     """Every step of the scenario at its moment (run in order of time, ties in the order given)."""
     replay = _Replay()
@@ -470,19 +575,14 @@ def timeline() -> _Replay:
         for stage, at in plan.stages[1:]:
             replay.at(at, lambda args=(plan.name, stage, at): replay.move(*args))
 
-    for plan in project_plans():  # the money in place and the fixed assets formed, entered each month's end
-        signed = next((at for stage, at in plan.stages if stage is Stage.signed and at.year == 2023), None)
-        entries = []
-        if signed is not None and plan.out_of_province and Decimal(plan.amount_wan) >= figures_2023.OVER_100M_WAN:
-            entries += [(month, "funds_in_place_wan", wan)
-                        for month, wan in figures_2023.spread(Decimal(plan.amount_wan), signed.date())]
-        if plan.name in figures_2023.FIXED_ASSETS_2023:
-            started = next(at for stage, at in plan.stages if stage is Stage.started)
-            entries += [(month, "fixed_asset_wan", wan) for month, wan in figures_2023.spread(
-                figures_2023.FIXED_ASSETS_2023[plan.name], max(started.date(), date(2022, 12, 1)))]
-        for month, figure, wan in entries:
-            replay.at(datetime(month.year, month.month, 28, 17, 0, tzinfo=SHANGHAI),
-                      lambda args=(plan.name, month, figure, wan): replay.record_month(*args))
+    _figures(replay)
+    for name, org_name, industry, amount, entered_at in PITCHED:
+        replay.at(entered_at, lambda args=(name, org_name, industry, amount): replay.pitched_project(*args))
+    replay.at(AGENDA_SET_AT, replay.agenda)
+    for org_name, project, meeting, note, marked_at in INTERESTS:
+        replay.at(marked_at, lambda args=(org_name, project, meeting, note): replay.interest(*args))
+    for org_name, project, meeting_at, place, scheduled_at in MEETINGS:
+        replay.at(scheduled_at, lambda args=(org_name, project, meeting_at, place): replay.meeting(*args))
 
     replay.at(UPCOMING_CREATED_AT, lambda: replay.event(UPCOMING))
     return replay

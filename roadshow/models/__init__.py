@@ -6,6 +6,7 @@ from .events import Event, EventStatus, RegistrationMode
 from .figures import ProjectInvestment, Target
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
+from .programme import AgendaSession, Interest
 from .projects import STAGE_ORDER, Origin, Project, Stage, StageChange
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .users import ApiToken, Role, User
@@ -18,4 +19,5 @@ __all__ = [
     "Target",
     "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
+    "AgendaSession", "Interest",
 ]

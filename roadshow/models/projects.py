@@ -64,6 +64,9 @@ class Project(Model):
     source_reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id", ondelete="SET NULL"),
                                                             index=True)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # The project pitched at an event that this lead is interested in (programme: interest → lead).
+    related_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"),
+                                                           index=True)
     next_follow_up: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -71,6 +74,7 @@ class Project(Model):
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     referred_by: Mapped[Organisation | None] = relationship(foreign_keys=[referred_by_id])
+    related_project: Mapped[Project | None] = relationship(foreign_keys=[related_project_id], remote_side=[id])
     history: Mapped[list[StageChange]] = relationship(
         back_populates="project", order_by="StageChange.at, StageChange.id", cascade="all, delete-orphan"
     )

@@ -37,11 +37,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from ..extensions import db
-from ..models import Event, Project
+from ..models import Event, Interest, Project
 from .errors import NotFound
 
 IMMEDIATE = "roadshow_sqlite_immediate"
-T = TypeVar("T", Event, Project)  # the rows that are locked
+T = TypeVar("T", Event, Project, Interest)  # the rows that are locked
 QUEUE_TIMEOUT = 30.0  # as long as SQLite's busy timeout; past it, SQLite's own wait decides
 
 
@@ -190,6 +190,12 @@ def lock_project(project_id: int) -> Project:
     """The project, locked for the rest of the unit of work: two stage changes made at once are
     applied one after the other (each sees the stage the other left), never both from the same stage."""
     return _locked(Project, project_id)
+
+
+def lock_interest(interest_id: int) -> Interest:
+    """A guest's interest (programme), locked for the rest of the unit of work: two clicks on "turn into
+    a lead" at once make one lead, the second click finds it."""
+    return _locked(Interest, interest_id)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import urls
-from ..models import Attendee, Event, Invitation, Registration
+from ..models import Attendee, Event, Interest, Invitation, Registration
 
 # (Babel locale, HTML lang) in the order the mail shows them.
 LANGUAGES = (("zh_CN", "zh-CN"), ("en", "en"))
@@ -31,6 +31,7 @@ TEXT_SEPARATOR = "———— English ————"
 # Outbox kinds (OutboxMessage.kind) of the mails that are not registration mails.
 EVENT_CANCELLED = "event_cancelled"
 INVITATION = "invitation"
+MEETING = "meeting"
 
 RegistrationKind = Literal["confirmation", "promotion", "updated", "waitlisted", "pending", "rejected",
                            "cancelled"]
@@ -158,3 +159,20 @@ def event_changed(event: Event, changes: dict[str, dict[str, Any]], *, manage_ur
              "new": _shown(event, name, changes[name]["to"])} for name in order if name in changes]
     return compose(EVENT_CHANGED, "event_changed", lambda: _("Event changed: %(title)s", title=event.title),
                    event=event, changes=rows, manage_url=manage_url)
+
+def meeting_summary(interest: Interest) -> str:
+    """The meeting's one-line title (its calendar entry's SUMMARY), Chinese then English."""
+    names: list[str] = []
+    for locale, _lang in LANGUAGES:
+        with force_locale(locale):
+            names.append(_("Meeting about %(project)s", project=interest.project.name))
+    return one_line(" / ".join(dict.fromkeys(names)))
+
+
+def meeting(interest: Interest) -> Message:
+    """To the guest: the 1:1 meeting about a pitched project is scheduled (the .ics is the attachment)."""
+    event = interest.event
+    return compose(MEETING, "meeting", lambda: _("Meeting scheduled: %(project)s", project=interest.project.name),
+                   interest=interest, event=event, attendee=interest.attendee, project=interest.project,
+                   organisation=interest.attendee.registration.organisation,
+                   manage_url=urls.manage(interest.attendee.registration.manage_token))

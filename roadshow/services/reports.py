@@ -24,6 +24,7 @@ from ..models import (
     CheckInStatus,
     Event,
     EventStatus,
+    Interest,
     Invitation,
     Organisation,
     OrgKind,
@@ -191,7 +192,7 @@ def event_report(event: Event) -> dict[str, Any]:
 
     def slot(kind: OrgKind | None) -> dict[str, Any]:
         return kinds.setdefault((kind or OrgKind.other).value, {
-            "invited": 0, "registered": 0, "checked_in": 0, "leads": 0, "signed": 0,
+            "invited": 0, "registered": 0, "checked_in": 0, "interests": 0, "leads": 0, "signed": 0,
             "amount_wan": from_fen(0)})
 
     for kind, count in db.session.execute(
@@ -214,6 +215,13 @@ def event_report(event: Event) -> dict[str, Any]:
             .where(CheckIn.event_id == event.id, CheckIn.status == CheckInStatus.active)
             .group_by(Organisation.kind)):
         slot(kind)["checked_in"] = int(count)
+    for kind, count in db.session.execute(  # guests' interest in pitched projects (programme)
+            select(Organisation.kind, func.count(Interest.id))
+            .join(Attendee, Attendee.id == Interest.attendee_id)
+            .join(Registration, Registration.id == Attendee.registration_id)
+            .join(Organisation, Organisation.id == Registration.organisation_id)
+            .where(Interest.event_id == event.id).group_by(Organisation.kind)):
+        slot(kind)["interests"] = int(count)
     for kind, count, fen in db.session.execute(
             select(Organisation.kind, func.count(Project.id), fen_sum(Project.amount_wan))
             .outerjoin(Organisation, Organisation.id == Project.organisation_id)
@@ -232,7 +240,7 @@ def event_report(event: Event) -> dict[str, Any]:
     order = [k.value for k in OrgKind]
     by_kind = dict(sorted(kinds.items(), key=lambda kv: order.index(kv[0])))
     totals = {key: sum(v[key] for v in by_kind.values())
-              for key in ("invited", "registered", "checked_in", "leads", "signed")}
+              for key in ("invited", "registered", "checked_in", "interests", "leads", "signed")}
     return {
         "event_id": event.id,
         "title": event.title,
@@ -259,7 +267,7 @@ def chart_data(report: dict[str, Any], funnels: list[dict[str, Any]]) -> dict[st
     stages = [s for s in Stage]
     industries = [(name, row) for name, row in report["by_industry"].items() if row["signed"]]
     steps = [("invited", _("Invited")), ("registered", _("Registered")), ("checked_in", _("Checked in")),
-             ("leads", _("Leads")), ("signed", _("Signed"))]
+             ("interests", _("Interests")), ("leads", _("Leads")), ("signed", _("Signed"))]
     return {
         "labels": {"projects": _("Projects"), "amount": _("Amount (100m yuan)"), "guests": _("Number")},
         "stages": {"labels": [str(STAGE[s]) for s in stages],

@@ -98,7 +98,9 @@ def detail(event_id: int):
     tabs = [(_("Invitations"), "invitations.index", "invitations", P.manage_events),
             (_("Registrations"), "registrations.index", "registrations", P.read_personal_data),
             (_("Check-ins"), "checkin.live", "checkins", P.check_in),
-            (_("Leads"), "pipeline.event_leads", "leads", P.manage_projects)]
+            (_("Leads"), "pipeline.event_leads", "leads", P.manage_projects),
+            (_("Agenda"), "programme.agenda", "agenda", P.read_events),
+            (_("Interests"), "programme.interests", "interests", P.read_events)]
     tabs = [(label, url_for(endpoint, event_id=event.id), name) for label, endpoint, name, permission in tabs
             if can(current_user, permission)]
     return render_template(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from roadshow.extensions import db
 from roadshow.models import Attendee, CheckIn, Event, Organisation, Project, Registration, RegistrationMode, User
+from roadshow.models.programme import AgendaSession
 from roadshow.services import users as user_service
 from tests import factories as f
 from tests.conftest import free_port, start_gunicorn, stop
@@ -49,7 +50,8 @@ def _prepare(app) -> dict:
         db.session.commit()
         guest_ids = list(db.session.scalars(select(Attendee.id).where(Attendee.ticket_code.in_(codes))))
         return {"door_event": door_event.id, "codes": codes, "open_event": open_event.id, "erasable": erasable,
-                "org": org.id, "tokens": tokens, "patched": patched, "guest_ids": guest_ids}
+                "org": org.id, "tokens": tokens, "patched": patched, "guest_ids": guest_ids,
+                "door_starts": door_event.starts_at}
 
 
 def _login_form(base: str) -> int:
@@ -118,6 +120,10 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
             "event_id": data["open_event"], "consent": True,
             "organisation": {"name": f"负载报名企业{n}有限公司", "kind": "enterprise"},
             "attendees": [{"name": f"嘉宾{n}", "phone": f"139{n:08d}"}]}), "registration"),
+        ("session", lambda n: organiser.post(f"{server}/api/v1/events/{data['door_event']}/sessions", timeout=60,
+                                             json={"starts_at": data["door_starts"].isoformat(),
+                                                   "ends_at": (data["door_starts"] + timedelta(minutes=30)).isoformat(),
+                                                   "title": f"负载测试议程{n}"}), "session"),
         ("erase", lambda n: organiser.post(
             f"{server}/api/v1/attendees/{data['erasable'][n % len(data['erasable'])]}/erase", timeout=60), "erased"),
     ]
@@ -133,11 +139,12 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
     expected = {"scan": {201, 409}, "token": {201}, "login": {302}, "event": {201}, "project": {201},
                 "organisation": {201}, "user": {201}, "patch": {200}, "register": {201}, "erase": {200}}
     expected |= {"lookup": {201, 409}, "walk_in": {201}}
+    expected |= {"session": {201}}
     for name, statuses in expected.items():
         assert answers[name] and set(answers[name]) <= statuses, (name, dict(answers[name]))
 
     models = {"event": Event, "project": Project, "organisation": Organisation, "user": User,
-              "registration": Registration}
+              "registration": Registration, "session": AgendaSession}
     with app.app_context():
         for kind, model in models.items():
             ids = created[kind]

@@ -78,6 +78,28 @@ def test_invitation_mail(app, app_ctx, monkeypatch):
     assert message.text.index("束从轩") < message.text.index("Dear")
 
 
+def test_meeting_mail(app_ctx):
+    from datetime import UTC, datetime
+
+    from roadshow.extensions import db
+    from roadshow.models import Interest, Project
+
+    event = factories.event("路演会", venue="会场")
+    reg = factories.registration(event, names=["李投资"])
+    project = Project(name=TITLE)
+    db.session.add(project)
+    db.session.flush()
+    interest = Interest(event_id=event.id, attendee_id=reg.attendees[0].id, project_id=project.id,
+                        meeting=True, meeting_at=datetime(2031, 4, 18, 3, tzinfo=UTC), meeting_place="洽谈室 & 茶歇区")
+    db.session.add(interest)
+    db.session.flush()
+    message = messages.meeting(interest)
+    _assert_bilingual(message, "对接洽谈", "Meeting scheduled")
+    assert message.kind == "meeting" and "2031-04-18 11:00" in message.text
+    assert "洽谈室 & 茶歇区" in message.text and "洽谈室 &amp; 茶歇区" in message.html
+    assert f"/m/{reg.manage_token}" in message.text
+
+
 def test_one_line():
     assert messages.one_line(" a\nb\r\nc\u2028d\x00e\x85f\t ") == "a b c d e f"
 
