@@ -93,6 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
         events,
         exports,
         invitations,
+        messages,
         organisations,
         pipeline,
         public,
@@ -100,7 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin):
+                   pipeline, exports, admin, messages):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against

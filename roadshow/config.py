@@ -99,6 +99,11 @@ def load(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "roadshow@localhost",
+        # An HTTP SMS gateway (services/sms.py): POST JSON {"phone", "text"}; unset, SMS are written to the log.
+        "SMS_GATEWAY_URL": env("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": env("SMS_GATEWAY_TOKEN") or None,
+        # The organiser's name on posters (services/poster.py); unset, a translated generic name.
+        "BUREAU_NAME": env("BUREAU_NAME") or None,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",

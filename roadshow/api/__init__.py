@@ -175,6 +175,7 @@ from . import (  # noqa: E402,F401
     events,
     exports,
     invitations,
+    messages,
     organisations,
     privacy,
     projects,  # (routes register on bp)

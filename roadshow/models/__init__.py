@@ -1,5 +1,6 @@
 """One module per aggregate; importing this package registers every table."""
 from .audit import AuditEntry
+from .broadcasts import Broadcast, BroadcastRecipient, ShortLink
 from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
 from .checkins import CheckIn, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
@@ -7,6 +8,7 @@ from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
 from .projects import STAGE_ORDER, Project, Stage, StageChange
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
+from .sms import SmsMessage, SmsStatus
 from .users import ApiToken, Role, User
 
 __all__ = [
@@ -15,4 +17,5 @@ __all__ = [
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
+    "Broadcast", "BroadcastRecipient", "ShortLink", "SmsMessage", "SmsStatus",
 ]

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from babel import Locale
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -119,3 +120,18 @@ def invitation(invite: Invitation) -> Message:
     return compose(INVITATION, "invitation", lambda: _("Invitation: %(title)s", title=event.title),
                    invitation=invite, event=event, organisation=invite.organisation, contact=invite.contact,
                    url=urls.invitation(invite.token))
+
+
+BROADCAST = "broadcast"
+
+
+def _first_language() -> bool:
+    """True while the composer renders the first language (the organiser's own text is shown there once)."""
+    return str(get_locale()) == str(Locale.parse(LANGUAGES[0][0]))
+
+
+def broadcast(event: Event, subject: str, body: str, *, name: str, link: str, invited: bool) -> Message:
+    """An organiser's message to one guest (services/broadcasts.py): their text, escaped in the HTML part,
+    and the person's own link (manage page, or the invitation for an invitee who has not registered)."""
+    return compose(BROADCAST, "broadcast", lambda: subject, event=event, body=body, name=name, link=link,
+                   invited=invited, first_language=_first_language)

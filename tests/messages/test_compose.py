@@ -83,3 +83,15 @@ def test_one_line():
 def test_the_outbox_refuses_a_subject_with_a_line_break(app_ctx):
     with pytest.raises(ValueError):
         mail.queue("x@example.com", "two\nlines", "text", kind="test")
+
+
+def test_broadcast_is_one_line_the_organisers_text_once_and_escaped(app_ctx):
+    ev = factories.event(TITLE)
+    message = messages.broadcast(ev, messages.one_line("提醒\n明天"), "<b>请准时</b>\n带名片", name="张三",
+                                 link="http://localhost/m/abc", invited=False)
+    assert message.subject == "提醒 明天" and "\n" not in message.subject
+    chinese, english = message.text.split(messages.TEXT_SEPARATOR)
+    assert "<b>请准时</b>\n带名片" in chinese and "请准时" not in english
+    assert "Dear 张三" in english and "their message is above" in english
+    assert "http://localhost/m/abc" in chinese and "http://localhost/m/abc" in english
+    assert "&lt;b&gt;请准时&lt;/b&gt;" in message.html and "<b>请准时" not in message.html
