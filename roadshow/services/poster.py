@@ -140,8 +140,8 @@ def render(event: Event) -> bytes:
     if place:
         rows.append((_("Place"), place))
     for label, value in rows:
-        for i, line in enumerate(_wrap(draw, f"{label}：{value}", detail, inner, 3)):
-            draw.text((MARGIN, y), line, font=detail, fill=GREY if i else INK)
+        for line in _wrap(draw, f"{label}：{value}", detail, inner, 3):
+            draw.text((MARGIN, y), line, font=detail, fill=INK)
             y += 56
         y += 8
     # The QR code of the public page, centred in what is left.
