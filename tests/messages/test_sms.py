@@ -78,7 +78,8 @@ def _guests(n: int = 2):
 def test_a_broadcast_by_sms_reaches_the_gateway_with_each_persons_short_link(client, auth, app_ctx, gateway,
                                                                              smtp):
     ev, regs = _guests()
-    response = client.post(f"/api/v1/events/{ev.id}/messages", headers=auth("organiser"), json={
+    headers = auth("organiser")
+    response = client.post(f"/api/v1/events/{ev.id}/messages", headers=headers, json={
         "subject": "会议提醒", "body": "明天上午九点开始，请提前到场。", "to": "confirmed",
         "channels": ["email", "sms"]})
     assert response.status_code == 202 and response.json == {"recipients": 2}
@@ -93,12 +94,12 @@ def test_a_broadcast_by_sms_reaches_the_gateway_with_each_persons_short_link(cli
         reg = next(r for r in regs if r.attendees[0].phone == item["json"]["phone"])
         answer = client.get(link.removeprefix("http://localhost"))
         assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/m/{reg.manage_token}")
-    db.session.expire_all()
-    assert {m.status for m in db.session.scalars(select(SmsMessage))} == {SmsStatus.sent}
-    listed = client.get(f"/api/v1/events/{ev.id}/messages", headers=auth("organiser")).json["items"][0]
+    listed = client.get(f"/api/v1/events/{ev.id}/messages", headers=headers).json["items"][0]
     assert listed["sms"] == {"pending": 0, "sent": 2, "failed": 0}
     smtp.wait_for(2)
     assert client.get("/s/unknown-code").status_code == 404
+    db.session.expire_all()
+    assert {m.status for m in db.session.scalars(select(SmsMessage))} == {SmsStatus.sent}
 
 
 def test_a_failing_gateway_is_retried_with_back_off_until_it_delivers(client, auth, app_ctx, gateway, smtp):
