@@ -104,6 +104,8 @@ def load(instance_path: str) -> dict:
         "SMS_GATEWAY_TOKEN": env("SMS_GATEWAY_TOKEN") or None,
         # The organiser's name on posters (services/poster.py); unset, a translated generic name.
         "BUREAU_NAME": env("BUREAU_NAME") or None,
+        # A font file with Chinese glyphs for posters; unset, a vendored or a Debian font (services/poster.py).
+        "POSTER_FONT": env("POSTER_FONT") or None,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",

@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any, cast
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 from flask import Flask, current_app
 from sqlalchemy import CursorResult, and_, select, update
@@ -86,11 +86,11 @@ def _send(message: SmsMessage) -> None:
     if config.get("SMS_GATEWAY_TOKEN"):
         headers["Authorization"] = f"Bearer {config['SMS_GATEWAY_TOKEN']}"
     body = json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    call = Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=config.get("SMS_TIMEOUT", TIMEOUT_SECONDS)) as answer:
+        with urlopen(call, timeout=config.get("SMS_TIMEOUT", TIMEOUT_SECONDS)) as answer:
             answer.read(4096)
-    except urllib.error.HTTPError as exc:
+    except HTTPError as exc:
         raise GatewayError(f"gateway answered {exc.code}") from exc
 
 

@@ -113,6 +113,9 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
             "attendees": [{"name": f"嘉宾{n}", "phone": f"139{n:08d}"}]}), "registration"),
         ("erase", lambda n: organiser.post(
             f"{server}/api/v1/attendees/{data['erasable'][n % len(data['erasable'])]}/erase", timeout=60), "erased"),
+        ("message", lambda n: organiser.post(f"{server}/api/v1/events/{data['door_event']}/messages", timeout=60,
+                                             json={"subject": f"提醒{n}", "body": "请准时参加", "to": "no_show",
+                                                   "channels": ["email", "sms"]}), None),
     ]
     threads = [threading.Thread(target=loop, args=step) for step in steps]
     for t in threads:
@@ -124,7 +127,8 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
     failed = {name: dict(c) for name, c in answers.items() if any(status >= 500 for status in c)}
     assert not failed, failed
     expected = {"scan": {201, 409}, "token": {201}, "login": {302}, "event": {201}, "project": {201},
-                "organisation": {201}, "user": {201}, "patch": {200}, "register": {201}, "erase": {200}}
+                "organisation": {201}, "user": {201}, "patch": {200}, "register": {201}, "erase": {200},
+                "message": {202}}
     for name, statuses in expected.items():
         assert answers[name] and set(answers[name]) <= statuses, (name, dict(answers[name]))
 
