@@ -91,7 +91,8 @@ def _send(message: SmsMessage) -> None:
         with urlopen(call, timeout=config.get("SMS_TIMEOUT", TIMEOUT_SECONDS)) as answer:
             answer.read(4096)
     except HTTPError as exc:
-        raise GatewayError(f"gateway answered {exc.code}") from exc
+        exc.close()  # the error holds the answer's socket
+        raise GatewayError(f"gateway answered {exc.code}") from None
 
 
 def deliver_pending(limit: int = 200) -> tuple[int, int]:

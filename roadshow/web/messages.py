@@ -9,6 +9,7 @@ from .. import urls
 from ..forms.messages import MessageForm
 from ..models import EventStatus
 from ..permissions import P, can, current_actor, require
+from ..ratelimits import token_guess_limit
 from ..services import broadcasts, calendar, poster
 from ..services import events as event_service
 from ..services.errors import Invalid, NotFound
@@ -61,6 +62,7 @@ def compose(event_id: int):
 
 
 @bp.get("/s/<code>")
+@token_guess_limit
 def short_link(code: str):
     """A personal link's short form (in SMS)."""
     target = broadcasts.resolve_short_link(code)
