@@ -8,9 +8,9 @@ PORT ?= 5000
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 export FLASK_APP := app
 
-.PHONY: run test test-fast lint setup setup-dev translations chromium messages bench
+.PHONY: run test test-fast lint setup setup-dev translations chromium messages bench fonts
 
-run: setup
+run: setup fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	@echo "Roadshow on http://127.0.0.1:$(PORT)/  (demo sign-in: organiser@example.com / roadshow-organiser)"
@@ -43,6 +43,10 @@ $(VENV)/.requirements-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 # Catalogues are compiled here, never committed as binaries.
 translations: $(VENV)/.requirements
 	$(BIN)/pybabel compile -d roadshow/translations
+
+# The poster's CJK font (services/poster.py); without it posters are drawn with Latin letters only.
+fonts:
+	@[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || scripts/apt-install fonts-wqy-zenhei || echo "no CJK font: posters will show no Chinese"
 
 chromium:
 	@[ -x /usr/bin/chromium ] || scripts/apt-install chromium fonts-wqy-zenhei

@@ -96,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
         events,
         exports,
         invitations,
+        messages,
         organisations,
         pipeline,
         programme,
@@ -104,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin, programme):
+                   pipeline, exports, admin, programme, messages):
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)

@@ -111,6 +111,14 @@ def load(instance_path: str) -> dict:
         "JOBS_KEY_PREFIX": env("JOBS_KEY_PREFIX") or None,
         "JOBS_EVERY_SECONDS": float(env("JOBS_EVERY_SECONDS")) if env("JOBS_EVERY_SECONDS") else None,
         "JOBS_TICKER": _optional_bool(env("JOBS_TICKER")),
+
+        # An HTTP SMS gateway (services/sms.py): POST JSON {"phone", "text"}; unset, SMS are written to the log.
+        "SMS_GATEWAY_URL": env("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": env("SMS_GATEWAY_TOKEN") or None,
+        # The organiser's name on posters (services/poster.py); unset, a translated generic name.
+        "BUREAU_NAME": env("BUREAU_NAME") or None,
+        # A font file with Chinese glyphs for posters; unset, a vendored or a Debian font (services/poster.py).
+        "POSTER_FONT": env("POSTER_FONT") or None,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
         "RATELIMIT_PUBLIC": env("RATELIMIT_PUBLIC") or "30 per minute",
         "RATELIMIT_AUTH": env("RATELIMIT_AUTH") or "10 per minute",

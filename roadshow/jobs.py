@@ -44,6 +44,7 @@ JOBS: dict[str, Job] = {
     "deliver_mail": Job("roadshow.services.mail:deliver_pending", every=30),
     "send_reminders": Job("roadshow.services.reminders:queue_due_reminders", every=60, in_unit_of_work=True),
     "purge_personal_data": Job("roadshow.services.privacy:purge_due", every=3600, in_unit_of_work=True),
+    "deliver_sms": Job("roadshow.services.sms:deliver_pending", every=30),
 }
 
 TASK_NAME = "roadshow.run_job"
@@ -147,6 +148,11 @@ def enqueue(name: str, app: Flask | None = None) -> None:
         from .services import mail
 
         mail.deliverer.kick(app)
+        return
+    if name == "deliver_sms":
+        from .services import sms
+
+        sms.deliverer.kick(app)
         return
     threading.Thread(target=_run_in_context, args=(app, name), name=f"job-{name}", daemon=True).start()
 

@@ -46,6 +46,11 @@ def event_page(event_id: int) -> str:
     return absolute(f"/e/{event_id}")
 
 
+def poster(event_id: int) -> str:
+    """The event's shareable poster (PNG)."""
+    return absolute(f"/events/{event_id}/poster.png")
+
+
 def event_file(event_id: int) -> str:
     return absolute(f"/events/{event_id}.ics")
 

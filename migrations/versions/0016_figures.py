@@ -4,7 +4,7 @@ Existing projects marked out of province get origin out_of_province; the others'
 until someone enters it.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 06:25:57.927747
 
 """
@@ -16,7 +16,7 @@ import roadshow.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -176,6 +176,7 @@ from . import (  # noqa: E402,F401
     exports,
     figures,
     invitations,
+    messages,
     organisations,
     privacy,
     programme,

@@ -1,5 +1,6 @@
 """One module per aggregate; importing this package registers every table."""
 from .audit import AuditEntry
+from .broadcasts import Broadcast, BroadcastRecipient, ShortLink
 from .bureau import FollowUp, FollowUpKind, Reception, Team, TeamKind, Trip, TripVisit
 from .checkins import CheckIn, CheckInMethod, CheckInStatus
 from .events import Event, EventStatus, RegistrationMode
@@ -9,6 +10,7 @@ from .organisations import Contact, Industry, Organisation, OrgKind
 from .programme import AgendaSession, Interest
 from .projects import STAGE_ORDER, Origin, Project, Stage, StageChange
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
+from .sms import SmsMessage, SmsStatus
 from .users import ApiToken, Role, User
 
 __all__ = [
@@ -20,4 +22,6 @@ __all__ = [
     "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
     "AgendaSession", "Interest",
+
+    "Broadcast", "BroadcastRecipient", "ShortLink", "SmsMessage", "SmsStatus",
 ]

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from babel import Locale
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -176,3 +177,17 @@ def meeting(interest: Interest) -> Message:
                    interest=interest, event=event, attendee=interest.attendee, project=interest.project,
                    organisation=interest.attendee.registration.organisation,
                    manage_url=urls.manage(interest.attendee.registration.manage_token))
+
+BROADCAST = "broadcast"
+
+
+def _first_language() -> bool:
+    """True while the composer renders the first language (the organiser's own text is shown there once)."""
+    return str(get_locale()) == str(Locale.parse(LANGUAGES[0][0]))
+
+
+def broadcast(event: Event, subject: str, body: str, *, name: str, link: str, invited: bool) -> Message:
+    """An organiser's message to one guest (services/broadcasts.py): their text, escaped in the HTML part,
+    and the person's own link (manage page, or the invitation for an invitee who has not registered)."""
+    return compose(BROADCAST, "broadcast", lambda: subject, event=event, body=body, name=name, link=link,
+                   invited=invited, first_language=_first_language)

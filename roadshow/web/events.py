@@ -9,7 +9,7 @@ from ..forms.events import TIME_ZONES, ConfirmForm, EventForm
 from ..labels import ORG_KIND
 from ..models import EventStatus
 from ..permissions import P, can, current_actor, require
-from ..services import calendar
+from ..services import broadcasts, calendar
 from ..services import events as event_service
 from ..services.errors import Conflict, Invalid
 from ..uow import atomic
@@ -109,7 +109,9 @@ def detail(event_id: int):
         zone_label=dict(TIME_ZONES).get(event.timezone, event.timezone),
         ics_url=url_for("calendar.event_ics", event_id=event.id)
         if event.status is not EventStatus.draft else None,
-        confirm=ConfirmForm())
+        confirm=ConfirmForm(),
+        broadcasts=broadcasts.list_broadcasts(event) if can(current_user, P.manage_events) else None,
+        audience_label=broadcasts.audience_label)
 
 
 @bp.get("/<int:event_id>/stats.json")

@@ -126,6 +126,9 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
                                                    "title": f"负载测试议程{n}"}), "session"),
         ("erase", lambda n: organiser.post(
             f"{server}/api/v1/attendees/{data['erasable'][n % len(data['erasable'])]}/erase", timeout=60), "erased"),
+        ("message", lambda n: organiser.post(f"{server}/api/v1/events/{data['door_event']}/messages", timeout=60,
+                                             json={"subject": f"提醒{n}", "body": "请准时参加", "to": "no_show",
+                                                   "channels": ["email", "sms"]}), None),
     ]
     threads = [threading.Thread(target=loop, args=step) for step in steps]
     for t in threads:
@@ -140,6 +143,7 @@ def test_writes_beside_a_scanning_door_never_fail(app, server):
                 "organisation": {201}, "user": {201}, "patch": {200}, "register": {201}, "erase": {200}}
     expected |= {"lookup": {201, 409}, "walk_in": {201}}
     expected |= {"session": {201}}
+    expected |= {"message": {202}}
     for name, statuses in expected.items():
         assert answers[name] and set(answers[name]) <= statuses, (name, dict(answers[name]))
 

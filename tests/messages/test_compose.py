@@ -132,3 +132,14 @@ def test_change_notice_mail(app_ctx):
     assert message.kind == "event_changed"
     assert "会场: 旧会场 → 新会场" in message.text and "Venue: 旧会场 → 新会场" in message.text
     assert "http://localhost/m/x" in message.text and "<s>旧会场</s>" in message.html
+
+def test_broadcast_is_one_line_the_organisers_text_once_and_escaped(app_ctx):
+    ev = factories.event(TITLE)
+    message = messages.broadcast(ev, messages.one_line("提醒\n明天"), "<b>请准时</b>\n带名片", name="张三",
+                                 link="http://localhost/m/abc", invited=False)
+    assert message.subject == "提醒 明天" and "\n" not in message.subject
+    chinese, english = message.text.split(messages.TEXT_SEPARATOR)
+    assert "<b>请准时</b>\n带名片" in chinese and "请准时" not in english
+    assert "Dear 张三" in english and "their message is above" in english
+    assert "http://localhost/m/abc" in chinese and "http://localhost/m/abc" in english
+    assert "&lt;b&gt;请准时&lt;/b&gt;" in message.html and "<b>请准时" not in message.html

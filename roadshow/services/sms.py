@@ -1,0 +1,211 @@
+"""SMS through an outbox and an HTTP gateway, shaped like the mail outbox (services/mail.py).
+
+`queue()` writes the SMS in the caller's transaction; after the commit a thread of the same process
+delivers it. `deliver_pending()` is the job: find what is due, claim each message with a compare-and-set
+on `attempts` (several workers may run it at once), send it with no transaction open, record the outcome.
+A failed send keeps its error and is retried with back-off until MAX_ATTEMPTS.
+
+The gateway (`SMS_GATEWAY_URL`, the usual set-up of a government SMS platform) takes a POST of JSON
+`{"phone", "text"}`, with `Authorization: Bearer <SMS_GATEWAY_TOKEN>` when that is set; any 2xx answer
+is a delivery. Without `SMS_GATEWAY_URL` the SMS is written to the log instead.
+
+Length (decided here): a text of only GSM-7 characters takes 160 characters in one segment, 153 a
+segment when concatenated; a text with any other character (Chinese) 70 in one segment, 67 a segment
+when concatenated. A message may take at most MAX_SEGMENTS segments (201 Chinese characters), the
+person's short link included; `queue()` refuses a longer text.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import timedelta
+from typing import Any, cast
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+from flask import Flask, current_app
+from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import SmsMessage, SmsStatus
+from ..models.types import utcnow
+from .mail import backoff
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CLAIM_FOR = timedelta(minutes=5)
+MAX_SEGMENTS = 3
+TIMEOUT_SECONDS = 10
+
+_GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+            "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+_GSM7_EXTENDED = set("^{}\\[~]|€")  # two septets each
+
+
+def segments(text: str) -> int:
+    """How many SMS segments `text` takes (0 for an empty text)."""
+    if not text:
+        return 0
+    if all(c in _GSM7 or c in _GSM7_EXTENDED for c in text):
+        septets = len(text) + sum(1 for c in text if c in _GSM7_EXTENDED)
+        return 1 if septets <= 160 else -(-septets // 153)
+    # UCS-2: characters outside the BMP (emoji) take two code units.
+    units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+    return 1 if units <= 70 else -(-units // 67)
+
+
+def fits(text: str) -> bool:
+    return 0 < segments(text) <= MAX_SEGMENTS
+
+
+def queue(phone: str, text: str, *, kind: str) -> SmsMessage:
+    """Add an SMS to the outbox in the current transaction; it is sent after commit."""
+    if not fits(text):
+        raise ValueError(f"an SMS takes at most {MAX_SEGMENTS} segments")
+    message = SmsMessage(phone=phone, text=text, kind=kind)
+    db.session.add(message)
+    db.session.info["roadshow_sms_queued"] = True
+    return message
+
+
+class GatewayError(Exception):
+    pass
+
+
+def _send(message: SmsMessage) -> None:
+    config = current_app.config
+    url = config.get("SMS_GATEWAY_URL")
+    if not url:
+        log.info("sms (no SMS_GATEWAY_URL set) to=%s\n%s", message.phone, message.text)
+        return
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if config.get("SMS_GATEWAY_TOKEN"):
+        headers["Authorization"] = f"Bearer {config['SMS_GATEWAY_TOKEN']}"
+    body = json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False).encode()
+    call = Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urlopen(call, timeout=config.get("SMS_TIMEOUT", TIMEOUT_SECONDS)) as answer:
+            answer.read(4096)
+    except HTTPError as exc:
+        exc.close()  # the error holds the answer's socket
+        raise GatewayError(f"gateway answered {exc.code}") from None
+
+
+def deliver_pending(limit: int = 200) -> tuple[int, int]:
+    """Send what is due. Returns (sent, failed). Mirrors services.mail.deliver_pending."""
+    from ..uow import unit_of_work
+
+    sent = failed = 0
+    now = utcnow()
+    with unit_of_work(write=False):
+        due = db.session.execute(
+            select(SmsMessage.id, SmsMessage.attempts)
+            .where(SmsMessage.status != SmsStatus.sent,
+                   and_(SmsMessage.attempts < MAX_ATTEMPTS, SmsMessage.next_attempt_at <= now))
+            .order_by(SmsMessage.id).limit(limit)).all()
+    for message_id, attempts in due:
+        with unit_of_work(write=True):
+            claimed = db.session.execute(
+                update(SmsMessage)
+                .where(SmsMessage.id == message_id, SmsMessage.attempts == attempts,
+                       SmsMessage.status != SmsStatus.sent)
+                .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=SmsStatus.pending))
+            won = cast(CursorResult[Any], claimed).rowcount == 1
+            message = db.session.get(SmsMessage, message_id) if won else None
+            if message is not None:
+                db.session.expunge(message)
+        if message is None:
+            continue  # another worker has it
+        error = None
+        try:
+            _send(message)
+        except Exception as exc:  # gateway down, refused, timeout …: keep it and retry later
+            error = exc
+        with unit_of_work(write=True):
+            stored = db.session.get_one(SmsMessage, message_id)
+            if error is not None:
+                stored.status = SmsStatus.failed
+                stored.last_error = f"{type(error).__name__}: {error}"[:2000]
+                stored.next_attempt_at = utcnow() + backoff(stored.attempts)
+                failed += 1
+                log.warning("sms %s failed (attempt %s): %s", stored.id, stored.attempts, error)
+            else:
+                stored.status = SmsStatus.sent
+                stored.sent_at = utcnow()
+                stored.last_error = None
+                sent += 1
+    return sent, failed
+
+
+class _Deliverer:
+    """One delivery thread per process; a commit while it runs asks it to go round once more."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self._timer: threading.Timer | None = None
+
+    def kick(self, app: Flask) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self._thread = threading.Thread(target=self._run, args=(app,), name="sms-outbox", daemon=True)
+            self._thread.start()
+
+    def _run(self, app: Flask) -> None:
+        while True:
+            failed = 0
+            with app.app_context():
+                try:
+                    _, failed = deliver_pending()
+                except Exception:
+                    log.exception("sms delivery run failed")
+                finally:
+                    db.session.remove()
+            with self._lock:
+                if not self._again:
+                    if failed:
+                        self._schedule_retry(app)
+                    return
+                self._again = False
+
+    def _schedule_retry(self, app: Flask) -> None:
+        if self._timer is not None and self._timer.is_alive():
+            return
+        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def wait(self, timeout: float = 10) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+
+deliverer = _Deliverer()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    if session.info.pop("roadshow_sms_queued", False):
+        try:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+        except RuntimeError:
+            return
+        if app.config.get("MAIL_DELIVERY", "thread") == "thread":
+            from .. import jobs
+
+            jobs.enqueue("deliver_sms", app)  # the worker's queue, or this process's delivery thread
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("roadshow_sms_queued", None)
