@@ -47,8 +47,10 @@ AMOUNT_LIMIT = Decimal(10) ** 10
 CLOCK_SKEW = timedelta(minutes=2)
 TEXT_LIMITS = {"name": 200, "team": 50, "officer": 100, "notes": 5000, "stage_note": 2000}
 
-EDITABLE = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
+EDITABLE: tuple[str, ...] = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
             "out_of_province", "team", "officer", "next_follow_up", "notes")
+# Where a project came from besides an event (services/visits.py checks them).
+EDITABLE += ("source_trip_id", "source_reception_id", "referred_by_id")
 
 
 def now() -> datetime:
@@ -145,6 +147,9 @@ def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, 
             raise Invalid({"attendee_id": [_("This guest did not register for the event.")]})
         if org_id is not None and attendee.registration.organisation_id != org_id:
             raise Invalid({"attendee_id": [_("This guest belongs to another organisation.")]})
+    from .visits import clean_sources  # (visits builds on this module)
+
+    clean_sources(fields)
     if "next_follow_up" in fields and fields["next_follow_up"] is not None \
             and not isinstance(fields["next_follow_up"], date):
         raise Invalid({"next_follow_up": [_("Enter a date.")]})
