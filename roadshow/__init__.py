@@ -97,11 +97,13 @@ def create_app(config: dict | None = None) -> Flask:
         pipeline,
         public,
         registrations,
+        visits,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
                    pipeline, exports, admin):
         app.register_blueprint(module.bp)
+    app.register_blueprint(visits.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
     api.spec.app = app  # spectree reads the routes from the app; the document is served by api.bp

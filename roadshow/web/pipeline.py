@@ -11,7 +11,7 @@ from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
 from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services import pipeline, reports
+from ..services import pipeline, reports, visits
 from ..services.errors import Invalid
 from ..services.events import get_event
 from ..uow import atomic
@@ -71,7 +71,8 @@ def project(project_id: int):
     users = pipeline.users_by_id(c.user_id for c in item.history)
     event_url = url_for("events.detail", event_id=event.id) if event is not None else None
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
-                           attendee=attendee, users=users, today=pipeline.today())
+                           attendee=attendee, users=users, today=pipeline.today(),
+                           source=visits.source_of(item))
 
 
 def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:
@@ -94,13 +95,17 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
             if attendee is not None:
                 guests.append(SelectChoice(attendee.id, attendee.name))
     form.organisation_id.choices, form.attendee_id.choices = organisations, guests
+    referrers = db.session.scalars(select(Organisation).where(Organisation.kind.in_(visits.REFERRER_KINDS))
+                                   .order_by(Organisation.name)).all()
+    form.referred_by_id.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(o.id, o.name) for o in referrers]
 
 
 def _project_fields(form: ProjectForm) -> dict:
     return dict(name=form.name.data, organisation_id=form.organisation_id.data,
                 attendee_id=form.attendee_id.data, industry=form.industry.data or None,
                 amount_wan=form.amount_wan.data, out_of_province=form.out_of_province.data, team=form.team.data,
-                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
+                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data,
+                referred_by_id=form.referred_by_id.data)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -244,6 +249,7 @@ def capture_lead(event_id: int):
                                              and candidate.organisation.province != "安徽省")
     if form.validate_on_submit():
         fields = _project_fields(form)
+        fields.pop("referred_by_id")  # a lead met at an event comes from the event (its form has no referrer)
         try:
             with atomic():
                 item = pipeline.capture_lead(event, actor=current_actor(), **fields)
