@@ -30,14 +30,16 @@ RECEPTIONS = 210
 # Word stems of the fictitious companies' names, and their industries.
 STEMS = ["云帆", "启明", "恒信", "博睿", "华辰", "联创", "致远", "中科", "瑞达", "新锐", "同方", "卓越", "汇智", "天成",
          "鼎盛", "优联", "明德", "嘉禾", "星河", "宏图"]
-BUSINESSES = [("智能装备", "高端装备制造"), ("新能源科技", "新能源"), ("生物医药", "生命健康"), ("电子信息", "新一代信息技术"),
-              ("汽车零部件", "新能源汽车及零部件"), ("新材料", "新材料"), ("食品", "绿色食品"), ("数字文化", "数字创意和文化旅游"),
-              ("智能家居", "智能家电"), ("供应链管理", "现代服务业")]
+BUSINESSES = [("智能装备", "高端装备制造"), ("新能源科技", "新能源"), ("生物医药", "生命健康"),
+              ("电子信息", "新一代信息技术"), ("汽车零部件", "新能源汽车及零部件"), ("新材料", "新材料"),
+              ("食品", "绿色食品"), ("数字文化", "数字创意和文化旅游"), ("智能家居", "智能家电"),
+              ("供应链管理", "现代服务业")]
 # Companies of the scenario that the teams visited in their cities.
 NAMED_VISITS = {"上海": ["淮南数字经济产业园运营有限公司", "桉树资本管理有限公司"],
                 "杭州": ["科沛达半导体设备有限公司", "杭州味道优选电子商务有限公司"],
                 "深圳": ["旭火光电科技有限公司", "芯源实业有限公司"]}
-PURPOSES = ["考察投资环境", "洽谈项目合作", "参观产业园区", "对接产业链配套", "商谈厂房租赁", "了解招商政策", "回访在谈项目"]
+PURPOSES = ["考察投资环境", "洽谈项目合作", "参观产业园区", "对接产业链配套", "商谈厂房租赁", "了解招商政策",
+            "回访在谈项目"]
 HOSTS = ["王主任、李科长", "王主任", "陈科长、周科员", "孙科长", "冯主任、吴科长", "郑科长、李科员"]
 TRIP_LEADERS = ["区委副书记 刘", "副区长 赵", "招商局 王主任", "招商局 冯主任"]
 
@@ -148,7 +150,7 @@ class _Bureau:
             "leader": TRIP_LEADERS[n % len(TRIP_LEADERS)], "members": "招商专员 李、周",
             "visits": [{"organisation_id": org.id, "date": first + timedelta(days=k % days),
                         "note": PURPOSES[(n + k) % len(PURPOSES)]} for k, org in enumerate(visited)],
-            "notes": "走访企业 %d 家，收集项目信息，约请来淮考察。" % len(visited)}, actor=self.actor)
+            "notes": f"走访企业 {len(visited)} 家，收集项目信息，约请来淮考察。"}, actor=self.actor)
         self.trips.append(trip)
 
     def trip_lead(self, project_name: str, company: str) -> None:
