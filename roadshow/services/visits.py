@@ -428,10 +428,13 @@ def clean_sources(fields: dict[str, Any]) -> None:
     referrer be a fund or an agent. Raises Invalid with every problem at once."""
     errors: dict[str, list[str]] = {}
     for field, model in (("source_trip_id", Trip), ("source_reception_id", Reception)):
-        if fields.get(field) is not None and db.session.get(model, fields[field]) is None:
-            errors[field] = [_("No such record.")]
+        if fields.get(field) is not None:
+            ident = _clean_id(fields[field])
+            if ident is None or db.session.get(model, ident) is None:
+                errors[field] = [_("No such record.")]
     if fields.get("referred_by_id") is not None:
-        org = db.session.get(Organisation, fields["referred_by_id"])
+        ident = _clean_id(fields["referred_by_id"])
+        org = db.session.get(Organisation, ident) if ident is not None else None
         if org is None:
             errors["referred_by_id"] = [_("There is no organisation with this id.")]
         elif org.kind not in REFERRER_KINDS:

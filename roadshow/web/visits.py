@@ -52,11 +52,9 @@ def _organisation_choices() -> list[SelectChoice]:
 
 
 def _filters():
-    """?year=&team_id= of a list page; a malformed value shows the whole list rather than an error page."""
-    try:
-        return service.parse_filters(request.args)
-    except Invalid:
-        return service.VisitFilters()
+    """?year=&team_id= of a list page: a malformed value is refused (422), as on the pipeline board — a
+    filtered list never shows more than was asked for."""
+    return service.parse_filters(request.args)
 
 
 def _list_context(filters) -> dict:

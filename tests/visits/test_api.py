@@ -228,7 +228,7 @@ def test_referrals_and_sources(client, auth, app, bureau):
     assert r.json["source"] == {"type": "event", "id": ev_id} and r.json["referred_by_id"] == bureau["fund"]
     # A referral by an enterprise (or an unknown organisation) is refused; nothing written.
     before = counts(app)
-    for referrer in (bureau["orgs"][0], 999999):
+    for referrer in (bureau["orgs"][0], 999999, 2**40):
         r = client.post("/api/v1/projects", headers=h, json={"name": "企业推荐", "referred_by_id": referrer})
         assert r.status_code == 422 and "referred_by_id" in r.json["errors"], r.json
         r = client.patch(f"/api/v1/projects/{direct['id']}", headers=h, json={"referred_by_id": referrer})

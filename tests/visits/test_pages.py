@@ -120,6 +120,8 @@ def test_reception_form_and_roles(client, make_user, app, bureau):
     listing = client.get("/receptions/?year=2031").get_data(as_text=True)
     assert "杭州走访企业0有限公司" in listing and "4 人" in listing
     assert client.get("/receptions/?year=2030").get_data(as_text=True).count('data-id="') == 0
+    assert client.get("/receptions/?year=abc").status_code == 422
+    assert client.get("/trips/?team_id=x").status_code == 422
 
     viewer = app.test_client()
     _signed_in(viewer, make_user, "viewer")
