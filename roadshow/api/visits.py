@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from flask import g
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -15,19 +16,21 @@ from .projects import AmountIn, ProjectOut, Ref
 from .schemas import Page, PageQuery, Problem
 
 ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
+# An id of a record: what the database's integer columns hold.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ReceptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date
-    organisation_ids: list[int] = Field(min_length=1, max_length=service.ORGANISATIONS_MAX,
+    organisation_ids: list[Id] = Field(min_length=1, max_length=service.ORGANISATIONS_MAX,
                                         description="The visiting organisations (1 or more).")
     visitors: int = Field(1, ge=1, le=service.VISITORS_MAX, description="How many people came.")
-    team_id: int | None = Field(None, description="The hosting team.")
+    team_id: Id | None = Field(None, description="The hosting team.")
     hosts: str | None = Field(None, max_length=service.HOSTS_MAX, description="Who received them (names).")
     purpose: str | None = Field(None, max_length=service.PURPOSE_MAX)
-    project_ids: list[int] = Field([], max_length=service.PROJECTS_MAX, description="Projects discussed.")
+    project_ids: list[Id] = Field([], max_length=service.PROJECTS_MAX, description="Projects discussed.")
     notes: str | None = Field(None, max_length=service.NOTES_MAX)
 
 
@@ -37,12 +40,12 @@ class ReceptionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date | None = None
-    organisation_ids: list[int] | None = Field(None, min_length=1, max_length=service.ORGANISATIONS_MAX)
+    organisation_ids: list[Id] | None = Field(None, min_length=1, max_length=service.ORGANISATIONS_MAX)
     visitors: int | None = Field(None, ge=1, le=service.VISITORS_MAX)
-    team_id: int | None = None
+    team_id: Id | None = None
     hosts: str | None = Field(None, max_length=service.HOSTS_MAX)
     purpose: str | None = Field(None, max_length=service.PURPOSE_MAX)
-    project_ids: list[int] | None = Field(None, max_length=service.PROJECTS_MAX)
+    project_ids: list[Id] | None = Field(None, max_length=service.PROJECTS_MAX)
     notes: str | None = Field(None, max_length=service.NOTES_MAX)
 
 
@@ -75,7 +78,7 @@ class ReceptionOut(BaseModel):
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int
+    organisation_id: Id
     date: dt.date | None = Field(None, description="A day of the trip.")
     note: str | None = Field(None, max_length=service.VISIT_NOTE_MAX)
 
@@ -83,7 +86,7 @@ class VisitIn(BaseModel):
 class TripIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    team_id: int
+    team_id: Id
     destination: str = Field(min_length=1, max_length=service.DESTINATION_MAX, description="The city.")
     starts_on: dt.date
     ends_on: dt.date = Field(description="Not before `starts_on` (422).")
@@ -98,7 +101,7 @@ class TripPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    team_id: int | None = None
+    team_id: Id | None = None
     destination: str | None = Field(None, min_length=1, max_length=service.DESTINATION_MAX)
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
@@ -149,7 +152,7 @@ class VisitQuery(PageQuery):
 class VisitLeadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int
+    organisation_id: Id
     name: str = Field(min_length=1, max_length=200)
     industry: str | None = Field(None, max_length=50)
     amount_wan: AmountIn | None = None
