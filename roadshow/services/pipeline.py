@@ -47,10 +47,8 @@ AMOUNT_LIMIT = Decimal(10) ** 10
 CLOCK_SKEW = timedelta(minutes=2)
 TEXT_LIMITS = {"name": 200, "team": 50, "officer": 100, "notes": 5000, "stage_note": 2000}
 
-EDITABLE: tuple[str, ...] = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
+EDITABLE = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
             "out_of_province", "team", "officer", "next_follow_up", "notes")
-# Where a project came from besides an event (services/visits.py checks them).
-EDITABLE += ("source_trip_id", "source_reception_id", "referred_by_id")
 
 
 def now() -> datetime:
@@ -121,6 +119,11 @@ def _get(model, ident: int | None, field: str):
     if obj is None:
         raise Invalid({field: [_("No such record.")]})
     return obj
+
+
+# Where a project came from besides an event (services/visits.py checks them); kept apart from the list
+# above (a longer tuple: hence the ignore).
+EDITABLE = (*EDITABLE, "source_trip_id", "source_reception_id", "referred_by_id")  # type: ignore[assignment]
 
 
 def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, Any]:
