@@ -102,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
         programme,
         public,
         registrations,
+        visits,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
@@ -109,6 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)
+
+    app.register_blueprint(visits.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against
     api.spec.app = app  # spectree reads the routes from the app; the document is served by api.bp

@@ -184,4 +184,5 @@ from . import (  # noqa: E402,F401
     registrations,
     reports,
     users,
+    visits,
 )

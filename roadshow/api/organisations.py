@@ -12,7 +12,10 @@ from ..permissions import P, can, require
 from ..services import organisations as service
 from ..services import values
 from . import bp, spec
+from .projects import AmountIn, Wan
 from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
+
+FUND_SIZE = "An industry fund's size in 万元 (organisations of kind fund only; 422 on other kinds)."
 
 
 class ContactIn(BaseModel):
@@ -27,6 +30,7 @@ class OrganisationIn(OrganisationFields):
     name: str = Field(min_length=1, max_length=values.ORG_NAME_MAX)
     kind: Kind
     contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
+    fund_size_wan: AmountIn | None = Field(None, description=FUND_SIZE)
 
 
 class OrganisationPatch(OrganisationFields):
@@ -36,6 +40,7 @@ class OrganisationPatch(OrganisationFields):
     name: str | None = Field(None, min_length=1, max_length=values.ORG_NAME_MAX)
     kind: Kind | None = None
     contacts: list[ContactIn] | None = Field(None, max_length=service.CONTACTS_MAX)
+    fund_size_wan: AmountIn | None = Field(None, description=FUND_SIZE)
 
 
 class ContactOut(BaseModel):
@@ -55,6 +60,7 @@ class OrganisationOut(BaseModel):
     city: str | None
     industry: str | None
     website: str | None
+    fund_size_wan: Wan | None
     contacts: list[ContactOut]
     created_at: datetime
     updated_at: datetime
@@ -64,6 +70,7 @@ class OrganisationOut(BaseModel):
         personal = can(g.api_user, P.read_personal_data)
         return cls(id=org.id, name=org.name, kind=org.kind.value, credit_code=org.credit_code,
                    province=org.province, city=org.city, industry=org.industry, website=org.website,
+                   fund_size_wan=org.fund_size_wan,
                    contacts=[ContactOut(id=c.id, name=c.name, title=c.title,
                                         email=c.email if personal else None,
                                         phone=c.phone if personal else None) for c in org.contacts],

@@ -12,7 +12,7 @@ from spectree import Response
 from ..extensions import db
 from ..models import Event, Project, StageChange
 from ..permissions import P, require
-from ..services import pipeline
+from ..services import pipeline, visits
 from ..services.events import get_event
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
@@ -25,6 +25,9 @@ AmountIn = Annotated[Decimal, Field(ge=0, lt=10 ** 10, decimal_places=2, allow_i
                                     description="万元 (10,000 yuan), at most 2 decimals")]
 # 万元 out: a JSON number with at most 2 decimals (the Decimal's shortest float form prints the same digits).
 Wan = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
+
+
+REFERRED_BY = "The investment fund or commissioned agent (organisation of kind fund or agent) that referred it."
 
 
 class LeadIn(BaseModel):
@@ -60,6 +63,7 @@ class ProjectIn(BaseModel):
     officer: str | None = Field(None, max_length=100)
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
+    referred_by_id: int | None = Field(None, description=REFERRED_BY)
     stage: StageName = "lead"
     stage_note: str | None = Field(None, max_length=2000)
     stage_changed_at: AwareDatetime | None = Field(None, description="when the project entered `stage`; default now")
@@ -81,6 +85,7 @@ class ProjectPatch(BaseModel):
     officer: str | None = Field(None, max_length=100)
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
+    referred_by_id: int | None = Field(None, description=REFERRED_BY)
     stage: StageName | None = None
     stage_note: str | None = Field(None, max_length=2000)
     stage_changed_at: AwareDatetime | None = Field(None, description="back-dates the stage change; never in the future")
@@ -96,6 +101,14 @@ class EventRef(BaseModel):
     title: str
 
 
+class SourceOut(BaseModel):
+    """Where the project came from: an event, a trip or a reception; else the referring fund or agent
+    (`referral`, `id` the organisation); else `direct` (`id` null)."""
+
+    type: Literal["event", "trip", "reception", "referral", "direct"]
+    id: int | None
+
+
 class ProjectOut(BaseModel):
     id: int
     name: str
@@ -104,6 +117,11 @@ class ProjectOut(BaseModel):
     attendee_id: int | None
     source_event_id: int | None
     source_event: EventRef | None
+    source: SourceOut
+    source_trip_id: int | None
+    source_reception_id: int | None
+    referred_by_id: int | None
+    referred_by: Ref | None
     industry: str | None
     amount_wan: Wan | None
     out_of_province: bool
@@ -127,6 +145,10 @@ class ProjectOut(BaseModel):
             organisation=Ref(id=p.organisation.id, name=p.organisation.name) if p.organisation else None,
             attendee_id=p.attendee_id, source_event_id=p.source_event_id,
             source_event=EventRef(id=event.id, title=event.title) if event else None,
+            source=SourceOut(type=visits.source_of(p)[0], id=visits.source_of(p)[1]),
+            source_trip_id=p.source_trip_id, source_reception_id=p.source_reception_id,
+            referred_by_id=p.referred_by_id,
+            referred_by=Ref(id=p.referred_by.id, name=p.referred_by.name) if p.referred_by else None,
             industry=p.industry, amount_wan=p.amount_wan, out_of_province=p.out_of_province,
             origin=p.origin.value if p.origin else None, industrial=p.industrial,
             stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None, team=p.team,

@@ -65,7 +65,7 @@ from ..services import (
     users,
 )
 from ..services.credit_code import complete
-from . import figures_2023
+from . import figures_2023, visits_2023
 
 SCENARIO = "roadshow-2023"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -122,7 +122,7 @@ ORGANISATIONS = [
     ("淮南农村商业银行股份有限公司", OrgKind.bank, "安徽省", "淮南市", None),
     ("淮南市大学生创业孵化基地", OrgKind.incubator, "安徽省", "淮南市", None),
     ("田家庵区科技企业孵化器有限公司", OrgKind.incubator, "安徽省", "淮南市", None),
-    ("芯源实业有限公司", OrgKind.enterprise, "广东省", "深圳市", "新一代信息技术"),
+    ("芯源实业有限公司", OrgKind.agent, "广东省", "深圳市", "新一代信息技术"),  # commissioned agent (委托招商)
     ("淮南市餐饮行业协会", OrgKind.association, "安徽省", "淮南市", "现代服务业"),
     ("田家庵区投资促进局", OrgKind.government, "安徽省", "淮南市", None),
     ("淮南数字经济产业园运营有限公司", OrgKind.enterprise, "上海市", "上海市", "新一代信息技术"),
@@ -584,6 +584,7 @@ def timeline() -> _Replay:
     for org_name, project, meeting_at, place, scheduled_at in MEETINGS:
         replay.at(scheduled_at, lambda args=(org_name, project, meeting_at, place): replay.meeting(*args))
 
+    visits_2023.add_to(replay)  # trips, receptions, funds and agents
     replay.at(UPCOMING_CREATED_AT, lambda: replay.event(UPCOMING))
     return replay
 

@@ -47,6 +47,8 @@ class OrganisationForm(FlaskForm):
     # Choices come from the district's industry list at request time; the validator checks the value.
     industry = SelectField(_l("Industry"), choices=[], validate_choice=False, validators=[Industry()])
     website = StringField(_l("Website"), validators=[Url()])
+    fund_size_wan = StringField(_l("Fund size (10k yuan)"), render_kw={"inputmode": "decimal", "autocomplete": "off"},
+                                description=_l("Investment funds only."))
     submit = SubmitField(_l("Save"))
 
     def set_industries(self, names: list[str]) -> None:

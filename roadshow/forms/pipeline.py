@@ -33,6 +33,7 @@ class ProjectForm(FlaskForm):
     officer = StringField(_l("Responsible officer"), validators=[Length(max=100)])
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
+    referred_by_id = SelectField(_l("Referred by (fund or agent)"), coerce=_int_or_none, validate_choice=False)
     submit = SubmitField(_l("Save"))
 
 

@@ -18,11 +18,12 @@ from ..extensions import db
 from ..models import Contact, Industry, Invitation, Organisation, OrgKind, User
 from . import audit, credit_code, values
 from .errors import Conflict, Invalid, InvalidValue, NotFound
+from .pipeline import clean_amount
 
 CONTACTS_MAX = 50
 CONTACT_FIELDS = ("name", "title", "email", "phone")
 # The fields of an organisation the services accept, in the order forms and logs show them.
-FIELDS = ("name", "kind", "credit_code", "province", "city", "industry", "website")
+FIELDS = ("name", "kind", "credit_code", "province", "city", "industry", "website", "fund_size_wan")
 
 
 def clean_credit_code(value: Any, field: str = "credit_code") -> str | None:
@@ -193,9 +194,22 @@ def clean_organisation(data: Mapping[str, Any], *, partial: bool = False,
         clean("website", values.clean_url)
     if "contacts" in data and data.get("contacts") is not None:
         clean("contacts", _clean_contacts)
+    if "fund_size_wan" in data:
+        clean("fund_size_wan", lambda v: clean_amount(v, "fund_size_wan"))
+    _check_fund_size(out, current, errors)
     if errors:
         raise Invalid(errors)
     return out
+
+
+def _check_fund_size(out: dict[str, Any], current: Organisation | None, errors: dict[str, list[str]]) -> None:
+    """Only an industry fund has a size (万元): a size on another kind is refused, not dropped."""
+    if "kind" in errors or "fund_size_wan" in errors:
+        return
+    kind = out.get("kind", current.kind if current is not None else None)
+    size = out["fund_size_wan"] if "fund_size_wan" in out else (current.fund_size_wan if current else None)
+    if size is not None and kind is not None and kind is not OrgKind.fund:
+        errors["fund_size_wan"] = [_("Only an investment fund has a fund size; clear it or choose the kind fund.")]
 
 
 def _clean_contacts(contacts: Any) -> list[dict[str, Any]]:

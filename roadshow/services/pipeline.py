@@ -122,6 +122,11 @@ def _get(model, ident: int | None, field: str):
     return obj
 
 
+# Where a project came from besides an event (services/visits.py checks them); kept apart from the list
+# above (a longer tuple: hence the ignore).
+EDITABLE = (*EDITABLE, "source_trip_id", "source_reception_id", "referred_by_id")  # type: ignore[assignment]
+
+
 def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, Any]:
     """Validate the editable fields present in `fields`; returns the cleaned subset."""
     fields = {k: v for k, v in fields.items() if k in EDITABLE}
@@ -148,6 +153,9 @@ def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, 
             raise Invalid({"attendee_id": [_("This guest did not register for the event.")]})
         if org_id is not None and attendee.registration.organisation_id != org_id:
             raise Invalid({"attendee_id": [_("This guest belongs to another organisation.")]})
+    from .visits import clean_sources  # (visits builds on this module)
+
+    clean_sources(fields)
     if "next_follow_up" in fields and fields["next_follow_up"] is not None \
             and not isinstance(fields["next_follow_up"], date):
         raise Invalid({"next_follow_up": [_("Enter a date.")]})

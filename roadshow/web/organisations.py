@@ -59,6 +59,19 @@ def _put_errors(form, errors: dict[str, list[str]], rows: list[tuple[int, dict]]
     return general
 
 
+@bp.get("/<int:org_id>")
+@require(P.read_events)
+def detail(org_id: int):
+    """An organisation's page: its fields, and for those who read the pipeline, every visit and reception it
+    had and the projects it referred."""
+    from ..permissions import can, current_actor
+    from ..services import visits
+
+    org = service.get_organisation(org_id)
+    history = visits.organisation_history(org) if can(current_actor(), P.read_projects) else None
+    return render_template("organisations/detail.html", org=org, history=history)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(P.manage_events)
 def new():

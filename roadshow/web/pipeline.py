@@ -11,7 +11,7 @@ from ..forms.pipeline import BulkLeadForm, InvestmentForm, MoveForm, ProjectForm
 from ..models import Attendee, Event, EventStatus, Organisation, Origin, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services import figures, pipeline, reports
+from ..services import figures, pipeline, reports, visits
 from ..services.errors import Invalid
 from ..services.events import get_event
 from ..uow import atomic
@@ -77,7 +77,8 @@ def _project_page(item, investment_form: InvestmentForm):
         investment_form.month.data = figures.month_label(pipeline.today())
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
                            attendee=attendee, users=users, today=pipeline.today(),
-                           investments=figures.project_investments(item), investment_form=investment_form)
+                           investments=figures.project_investments(item), investment_form=investment_form,
+                           source=visits.source_of(item))
 
 
 @bp.post("/projects/<int:project_id>/investments")
@@ -119,6 +120,9 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
             if attendee is not None:
                 guests.append(SelectChoice(attendee.id, attendee.name))
     form.organisation_id.choices, form.attendee_id.choices = organisations, guests
+    referrers = db.session.scalars(select(Organisation).where(Organisation.kind.in_(visits.REFERRER_KINDS))
+                                   .order_by(Organisation.name)).all()
+    form.referred_by_id.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(o.id, o.name) for o in referrers]
 
 
 def _project_fields(form: ProjectForm) -> dict:
@@ -126,7 +130,8 @@ def _project_fields(form: ProjectForm) -> dict:
                 attendee_id=form.attendee_id.data, industry=form.industry.data or None,
                 amount_wan=form.amount_wan.data, origin=form.origin.data or None,
                 industrial=form.industrial.data, team=form.team.data,
-                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
+                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data,
+                referred_by_id=form.referred_by_id.data)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -272,6 +277,7 @@ def capture_lead(event_id: int):
                 form.origin.data = (Origin.in_province if province == "安徽省" else Origin.out_of_province).value
     if form.validate_on_submit():
         fields = _project_fields(form)
+        fields.pop("referred_by_id")  # a lead met at an event comes from the event (its form has no referrer)
         try:
             with atomic():
                 item = pipeline.capture_lead(event, actor=current_actor(), **fields)
