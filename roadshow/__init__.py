@@ -96,11 +96,12 @@ def create_app(config: dict | None = None) -> Flask:
         organisations,
         pipeline,
         public,
+        questions,
         registrations,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin):
+                   pipeline, exports, admin, questions):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against

@@ -178,6 +178,7 @@ from . import (  # noqa: E402,F401
     organisations,
     privacy,
     projects,  # (routes register on bp)
+    questions,
     registrations,
     reports,
     users,

@@ -9,7 +9,7 @@ from spectree import Response
 
 from ..models import Event
 from ..permissions import P, require
-from ..services import calendar
+from ..services import calendar, questions
 from ..services import events as event_service
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
@@ -36,6 +36,10 @@ class EventIn(BaseModel):
                     "(invitations carry their own seats)")
     status: Literal["draft", "published"] = "draft"
     industries: list[str] = Field(default_factory=list, max_length=50)
+    registration_opens_at: AwareDatetime | None = Field(
+        None, description="Public registration opens then (null: as soon as the event is published)")
+    registration_closes_at: AwareDatetime | None = Field(
+        None, description="Public registration closes then (null: never); after registration_opens_at")
 
 
 class EventPatch(BaseModel):
@@ -55,6 +59,8 @@ class EventPatch(BaseModel):
         None, ge=1, le=event_service.MAX_ATTENDEES_PER_REGISTRATION)
     status: Status | None = None
     industries: list[str] | None = Field(None, max_length=50)
+    registration_opens_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
 
 
 class EventOut(BaseModel):
@@ -72,6 +78,10 @@ class EventOut(BaseModel):
     max_attendees_per_registration: int
     status: Status
     industries: list[str]
+    registration_opens_at: AwareDatetime | None
+    registration_closes_at: AwareDatetime | None
+    registration_window: Literal["not_yet", "open", "closed"] = Field(
+        description="Where now is against the registration window")
     sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
     public_url: str
     ics_url: str
@@ -87,6 +97,9 @@ class EventOut(BaseModel):
                    registration_mode=event.registration_mode.value, approval_required=event.approval_required,
                    max_attendees_per_registration=event.max_attendees_per_registration,
                    status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
+                   registration_opens_at=zoned(event.registration_opens_at),
+                   registration_closes_at=zoned(event.registration_closes_at),
+                   registration_window=questions.window_state(event).value,
                    public_url=calendar.public_url(event), ics_url=event_service.ics_url(event),
                    created_at=zoned(event.created_at), updated_at=zoned(event.updated_at))
 
@@ -117,7 +130,8 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 @spec.validate(resp=Response(HTTP_201=EventOut, **ERRORS), tags=["events"])
 def create_event(json: EventIn):
     """Create an event (a draft unless `status` is `published`). 422 when `ends_at` is not after
-    `starts_at`, the time zone is unknown or an industry is not in the district's list."""
+    `starts_at`, `registration_closes_at` is not after
+    `registration_opens_at`, the time zone is unknown or an industry is not in the district's list."""
     event = event_service.create_event(g.api_user, **json.model_dump())
     return EventOut.of(event), 201
 

@@ -6,6 +6,7 @@ from .events import Event, EventStatus, RegistrationMode
 from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
 from .projects import STAGE_ORDER, Project, Stage, StageChange
+from .questions import Answer, Question, QuestionKind
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .users import ApiToken, Role, User
 
@@ -15,4 +16,5 @@ __all__ = [
     "Event", "EventStatus", "Industry", "Invitation", "InvitationStatus", "MailStatus", "Organisation",
     "OrgKind", "OutboxMessage", "Project", "RegistrationMode", "Registration", "RegistrationStatus", "Role",
     "STAGE_ORDER", "Stage", "StageChange", "User",
+    "Answer", "Question", "QuestionKind",
 ]

@@ -55,7 +55,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages, tickets, values
+from . import audit, calendar, mail, messages, questions, tickets, values
 from .errors import Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
 from .organisations import clean_organisation, find_or_create_organisation
@@ -304,7 +304,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
              organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
              actor: User | None = None, idempotency_key: str | None = None,
-             same_content: bool = True) -> Registration:
+             same_content: bool = True, answers: dict | None = None, window: bool = True) -> Registration:
     """Register attendees for an event, from an invitation or (open events) directly.
 
     Confirmed when the whole party fits and nobody is waiting, otherwise waitlisted whole;
@@ -314,10 +314,15 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
 
     `idempotency_key` (the API's Idempotency-Key header, the form's one-time token): a request with a
     key this event has seen gets that request's registration back, unchanged and without a second
-    mail; with other content (when `same_content`, the API) it is refused."""
+    mail; with other content (when `same_content`, the API) it is refused.
+
+    `answers` ({question id: value}) are checked with the other input (Invalid under `answers.<id>`)
+    and stored with the registration (services/questions.py). With `window` (the public paths) the
+    event's registration window is enforced: Gone outside it."""
     key = clean_idempotency_key(idempotency_key)
     digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
-                             attendees=attendees, consent=consent)
+                             attendees=attendees, consent=consent,
+                             **({"answers": answers} if answers else {}))
     invitation = invitation_by_token(invitation_token) if invitation_token else None
     if invitation is not None:
         if event_id is not None and event_id != invitation.event_id:
@@ -329,6 +334,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     if event is None:
         raise NotFound(_("This event does not exist."))
     _ensure_open(event)
+    if window:
+        questions.ensure_window_open(event)
     if invitation is None and event.registration_mode is not RegistrationMode.open:
         raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
     # Input is checked before the lock is taken: bad requests never queue for it.
@@ -339,6 +346,10 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         errors.update(exc.errors)
     try:
         organisation_input = clean_organisation_input(organisation, invitation)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    try:
+        cleaned_answers = questions.clean_answers(event, answers)
     except Invalid as exc:
         errors.update(exc.errors)
     if consent is not True:
@@ -384,6 +395,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         # The partial unique index: another request registered this invitation first.
         raise Conflict(_("This invitation already has a registration.")) from None
     tickets.assign(reg)
+    questions.save_answers(reg, cleaned_answers)
     if invitation is not None and invitation.status is not InvitationStatus.registered:
         changes = audit.diff(invitation, {"status": InvitationStatus.registered})
         audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
@@ -562,6 +574,10 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
             raise Invalid({f"attendees.{i}.phone": [
                 _("This phone number already has another registration for this event.")]})
     growth = len(people) - reg.seats
+    if growth > 0 and questions.window_state(event) is not questions.Window.open:
+        # After the window: attendees may still be replaced, corrected or removed, not added.
+        raise Invalid({"attendees": [_("Registration has closed: attendees can still be changed or removed, "
+                                       "but no more can be added.")]})
     if reg.status is RegistrationStatus.confirmed and growth > 0 and not _fits(event, growth):
         raise Invalid({"attendees": [_("Only %(n)d more seats are free.", n=seats_left(event) or 0)]})
     before = [{"name": a.name, "phone": _masked(a.phone), "title": a.title} for a in reg.attendees]
