@@ -89,11 +89,12 @@ def _question_field(question: Question) -> Field:
     message `apply_errors` puts beside it; the field itself refuses nothing."""
     label = question.label  # the organiser's text, shown as typed
     if question.kind is QuestionKind.choice:
-        return RadioField(label, choices=[(o, o) for o in question.options], validate_choice=False)
+        return RadioField(label, choices=[SelectChoice(o, o) for o in question.options], validate_choice=False)
     if question.kind is QuestionKind.multi:
-        return CheckboxesField(label, choices=[(o, o) for o in question.options], validate_choice=False)
+        return CheckboxesField(label, choices=[SelectChoice(o, o) for o in question.options], validate_choice=False)
     if question.kind is QuestionKind.yes_no:
-        return RadioField(label, choices=[("yes", _l("Yes")), ("no", _l("No"))], validate_choice=False)
+        return RadioField(label, choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+                          validate_choice=False)
     if question.kind is QuestionKind.number:
         return StringField(label, render_kw={"inputmode": "decimal"})
     return TextAreaField(label, render_kw={"rows": 2})

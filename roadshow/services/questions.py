@@ -356,8 +356,9 @@ def window_message(event: Event, state: Window | None = None) -> str | None:
     """What the page says outside the window (None inside it)."""
     state = state or window_state(event)
     if state is Window.not_yet and event.registration_opens_at is not None:
+        zone = event.timezone or "Asia/Shanghai"
         return _("Registration opens on %(at)s (%(zone)s).", at=_in_zone(event, event.registration_opens_at),
-                 zone=event.timezone)
+                 zone=_("Beijing time") if zone == "Asia/Shanghai" else zone)
     if state is Window.closed:
         return _("Registration for this event has closed.")
     return None
