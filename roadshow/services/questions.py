@@ -7,6 +7,8 @@ with the registration in the same unit of work (nothing is written when one answ
 Once any registration has answered a question, the question can no longer be deleted nor change its
 kind, and its options may only grow (new options appended or the order changed; an option someone
 may have chosen is never removed nor renamed): 409. Its label and whether it is required may change.
+Changes of questions take the event's lock, as registration does before it stores answers (and checks
+them once more): a question is never deleted or changed under a registration answering it.
 
 The registration window: `registration_opens_at` / `registration_closes_at` (both optional). Outside it
 public registration answers 410 (Gone) with a message saying when it opens or that it has closed; the
@@ -31,6 +33,7 @@ from ..models.questions import WITH_OPTIONS, Answer, Question, QuestionKind
 from ..models.types import utcnow
 from . import audit, values
 from .errors import Conflict, Gone, Invalid, NotFound
+from .locks import lock_event
 
 LABEL_MAX = 200  # a question's label (the column's length)
 OPTION_MAX = 100  # one option of a choice or multi question
@@ -51,8 +54,8 @@ def list_questions(event: Event) -> list[Question]:
                                    .order_by(Question.position, Question.id)))
 
 
-def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
+def get_question(question_id: int, *, fresh: bool = False) -> Question:
+    question = db.session.get(Question, question_id, populate_existing=fresh)
     if question is None:
         raise NotFound(_("There is no such question."))
     return question
@@ -127,6 +130,7 @@ def create_question(event: Event, actor: User | None, *, label: object, kind: ob
             errors.update(exc.errors)
     if errors:
         raise Invalid(errors)
+    lock_event(event.id)
     count, last = db.session.execute(select(func.count(Question.id), func.max(Question.position))
                                      .where(Question.event_id == event.id)).one()
     if count >= QUESTIONS_MAX:
@@ -155,6 +159,8 @@ def update_question(question: Question, actor: User | None, **fields: Any) -> Qu
             raise Invalid({"position": [_("Give a position from 0 to 10000.")]})
         cleaned["position"] = position
     kind = _kind(fields["kind"]) if "kind" in fields else question.kind
+    lock_event(question.event_id)
+    question = get_question(question.id, fresh=True)
     if "kind" in fields or "options" in fields:
         options = _options(fields.get("options", question.options), kind)
         cleaned["kind"], cleaned["options"] = kind, options
@@ -172,6 +178,8 @@ def update_question(question: Question, actor: User | None, **fields: Any) -> Qu
 
 def delete_question(question: Question, actor: User | None) -> None:
     """Remove an unanswered question (409 once answered)."""
+    lock_event(question.event_id)
+    question = get_question(question.id, fresh=True)
     if is_answered(question):
         raise Conflict(_("This question has been answered and can no longer be deleted."))
     audit.record(actor, "question.delete", "question", question.id,

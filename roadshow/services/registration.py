@@ -370,6 +370,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     taken = _phone_taken(event.id, {p.phone for p in people})
     if taken is not None:
         raise _phone_conflict(taken)
+    cleaned_answers = questions.clean_answers(event, answers)  # again under the lock: questions may have changed
     org = _organisation_for(organisation_input, invitation, actor)
 
     now = utcnow()

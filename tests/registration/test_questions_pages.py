@@ -202,6 +202,12 @@ def test_the_event_form_takes_the_window_in_the_events_zone(client, make_user, i
     ev = db.session.scalar(select(Event))
     assert ev.registration_opens_at.isoformat() == "2027-04-10T01:00:00+00:00"
     assert ev.registration_closes_at.isoformat() == "2027-04-17T10:00:00+00:00"
+    event_id = ev.id
+    db.session.rollback()
+    detail = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "报名时间：" in detail and "2027-04-10 09:00 开始，2027-04-17 18:00 截止" in detail
+    edit = client.get(f"/events/{event_id}/edit").get_data(as_text=True)
+    assert 'value="2027-04-10T09:00"' in edit  # shown back in the event's zone
 
 
 # --- in the browser, on a phone -------------------------------------------------------------------
