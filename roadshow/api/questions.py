@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 from spectree import Response
 
-from ..models import EventStatus, Question
+from ..models import Question
 from ..permissions import P, can, current_actor, require
+from ..services import calendar
 from ..services import questions as service
 from ..services import users as user_service
 from ..services.errors import NotFound
@@ -81,10 +82,10 @@ def _may_see_drafts() -> bool:
 @public
 @spec.validate(resp=Response(HTTP_200=QuestionList, HTTP_404=Problem), tags=["questions"], security={})
 def list_questions(event_id: int):
-    """The event's registration questions in their order (anonymous too, for published and cancelled
-    events; with an organiser's or viewer's token also for drafts)."""
+    """The event's registration questions in their order (anonymous too, for events that are or were
+    public; with a token that reads events also for drafts)."""
     event = get_event(event_id)
-    if event.status is EventStatus.draft and not _may_see_drafts():
+    if not calendar.is_visible(event) and not _may_see_drafts():
         raise NotFound(_("There is no such event."))
     items = service.list_questions(event)
     answered = service.answered_ids(items)
