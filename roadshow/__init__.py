@@ -101,12 +101,13 @@ def create_app(config: dict | None = None) -> Flask:
         pipeline,
         programme,
         public,
+        questions,
         registrations,
         visits,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin, programme, messages):
+                   pipeline, exports, admin, programme, messages, questions):
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)

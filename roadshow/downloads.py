@@ -31,7 +31,7 @@ def _file(columns: Sequence[Any], rows: Iterable[Any], fmt: str, filename: str, 
 def attendees(event_id: int, fmt: str) -> Response:
     """An event's attendees as CSV or XLSX."""
     event = get_event(event_id)
-    return _file(exports.ATTENDEE_COLUMNS, exports.attendee_rows(event), fmt,
+    return _file(exports.attendee_columns(event), exports.attendee_rows(event), fmt,
                  exports.attendees_filename(event, fmt), _("Attendees"))
 
 

@@ -1,7 +1,7 @@
 """check-ins' method: scan, lookup (by name or phone tail on the door page) or walk_in
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 06:28:39
 
 Every check-in made before this revision came from a ticket's code: the server default `scan` fills them.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -181,6 +181,7 @@ from . import (  # noqa: E402,F401
     privacy,
     programme,
     projects,  # (routes register on bp)
+    questions,
     registrations,
     reports,
     users,

@@ -9,7 +9,7 @@ from spectree import Response
 
 from ..models import Event
 from ..permissions import P, require
-from ..services import calendar, reminders
+from ..services import calendar, questions, reminders
 from ..services import events as event_service
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
@@ -40,6 +40,10 @@ class EventIn(BaseModel):
         reminders.DEFAULT_HOURS_BEFORE, ge=1, le=reminders.MAX_HOURS_BEFORE,
         description="Confirmed registrants get one reminder this many hours before the start "
                     "(their .ics an alarm); null = none")
+    registration_opens_at: AwareDatetime | None = Field(
+        None, description="Public registration opens then (null: as soon as the event is published)")
+    registration_closes_at: AwareDatetime | None = Field(
+        None, description="Public registration closes then (null: never); after registration_opens_at")
 
 
 class EventPatch(BaseModel):
@@ -61,6 +65,8 @@ class EventPatch(BaseModel):
     industries: list[str] | None = Field(None, max_length=50)
     reminder_hours_before: int | None = Field(None, ge=1, le=reminders.MAX_HOURS_BEFORE,
                                               description="null = no reminder")
+    registration_opens_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
 
 
 class EventOut(BaseModel):
@@ -79,6 +85,10 @@ class EventOut(BaseModel):
     status: Status
     industries: list[str]
     reminder_hours_before: int | None = Field(description="Hours before the start of the reminder; null = none")
+    registration_opens_at: AwareDatetime | None
+    registration_closes_at: AwareDatetime | None
+    registration_window: Literal["not_yet", "open", "closed"] = Field(
+        description="Where now is against the registration window")
     sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
     public_url: str
     ics_url: str
@@ -95,6 +105,9 @@ class EventOut(BaseModel):
                    max_attendees_per_registration=event.max_attendees_per_registration,
                    status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
                    reminder_hours_before=event.reminder_hours_before,
+                   registration_opens_at=zoned(event.registration_opens_at),
+                   registration_closes_at=zoned(event.registration_closes_at),
+                   registration_window=questions.window_state(event).value,
                    public_url=calendar.public_url(event), ics_url=event_service.ics_url(event),
                    created_at=zoned(event.created_at), updated_at=zoned(event.updated_at))
 
@@ -125,7 +138,8 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 @spec.validate(resp=Response(HTTP_201=EventOut, **ERRORS), tags=["events"])
 def create_event(json: EventIn):
     """Create an event (a draft unless `status` is `published`). 422 when `ends_at` is not after
-    `starts_at`, the time zone is unknown or an industry is not in the district's list."""
+    `starts_at`, `registration_closes_at` is not after
+    `registration_opens_at`, the time zone is unknown or an industry is not in the district's list."""
     event = event_service.create_event(g.api_user, **json.model_dump())
     return EventOut.of(event), 201
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,8 +12,8 @@ from ..extensions import limiter
 from ..models import OrgKind, Registration, RegistrationStatus
 from ..permissions import P, current_actor, require
 from ..ratelimits import attendees_in_request, token_guess_limit
+from ..services import questions, values
 from ..services import registration as service
-from ..services import values
 from ..services.events import get_event
 from . import bp, public, spec
 from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
@@ -36,12 +36,23 @@ class AttendeeIn(BaseModel):
     title: str | None = Field(None, max_length=values.TITLE_MAX)
 
 
+AnswerValue = str | int | float | bool | list[str] | None
+
+
 class RegistrationIn(BaseModel):
     invitation: str | None = Field(None, max_length=100, description="The invitation's token (from /r/{token}).")
     event_id: int | None = Field(None, description="Open events only.")
     organisation: OrganisationIn | None = None
     attendees: list[AttendeeIn] = Field(min_length=1, max_length=200)
     consent: bool = Field(False, description="Consent to the processing of personal information (PIPL).")
+    # Any JSON value: the service checks each answer against its question, so the refusal is one message
+    # under errors["answers.<id>"] in the registrant's language (not one per variant of a union).
+    answers: dict[str, Any] | None = Field(
+        None, max_length=questions.QUESTIONS_MAX,
+        description="Answers to the event's questions (GET /events/{id}/questions), by question id: text, "
+                    "one option (choice), a list of options (multi), a number, or true/false (yes_no). "
+                    "422 with errors[\"answers.<id>\"] for a missing required answer, a value not among "
+                    "the options, or not a number.")
 
 
 class PublicAttendeeOut(BaseModel):
@@ -66,6 +77,7 @@ class PublicRegistrationOut(BaseModel):
     manage_url: str
     organisation: OrganisationRef
     attendees: list[PublicAttendeeOut]
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="By question id")
 
 
 class CancelledOut(BaseModel):
@@ -96,6 +108,7 @@ class RegistrationOut(BaseModel):
     decision_reason: str | None
     consent_at: datetime
     consent_version: str
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="By question id")
 
 
 class ListQuery(PageQuery):
@@ -113,6 +126,15 @@ def _org(reg: Registration) -> dict:
     return {"id": reg.organisation.id, "name": reg.organisation.name, "kind": reg.organisation.kind.value}
 
 
+def _answers(reg: Registration, given: dict[int, dict[int, Any]] | None = None) -> dict[str, Any]:
+    """The registration's answers by question id (`given`: answers loaded for a whole page)."""
+    found = given[reg.id] if given is not None else questions.answers_of([reg.id])[reg.id]
+    if not found:
+        return {}
+    asked = {q.id: q for q in questions.list_questions(reg.event)}
+    return {str(qid): questions.api_value(asked[qid], value) for qid, value in found.items() if qid in asked}
+
+
 def public_view(reg: Registration) -> dict:
     confirmed = reg.status is RegistrationStatus.confirmed
     attendees = []
@@ -123,10 +145,11 @@ def public_view(reg: Registration) -> dict:
             item.update(ticket_code=a.ticket_code, qr_png_url=png, qr_svg_url=svg)
         attendees.append(item)
     return {"id": reg.id, "status": reg.status.value, "event_id": reg.event_id,
-            "manage_url": service.manage_url(reg), "organisation": _org(reg), "attendees": attendees}
+            "manage_url": service.manage_url(reg), "organisation": _org(reg), "attendees": attendees,
+            "answers": _answers(reg)}
 
 
-def organiser_view(reg: Registration) -> dict:
+def organiser_view(reg: Registration, answers: dict[int, dict[int, Any]] | None = None) -> RegistrationOut:
     return RegistrationOut(
         id=reg.id, event_id=reg.event_id, invitation_id=reg.invitation_id, status=reg.status.value,
         seats=reg.seats, organisation=OrganisationRef(**_org(reg)),
@@ -134,7 +157,7 @@ def organiser_view(reg: Registration) -> dict:
                                ticket_code=a.ticket_code) for a in reg.attendees],
         created_at=reg.created_at, confirmed_at=reg.confirmed_at, cancelled_at=reg.cancelled_at,
         decided_at=reg.decided_at, decision_reason=reg.decision_reason, consent_at=reg.consent_at,
-        consent_version=reg.consent_version)
+        consent_version=reg.consent_version, answers=_answers(reg, answers))
 
 
 def _public_limit() -> str:
@@ -154,7 +177,8 @@ def create_registration(json: RegistrationIn):
 
     Confirmed when the whole party fits, otherwise waitlisted whole; `pending` when the event needs
     approval. 404 unknown invitation, 409 the invitation already has an active registration or a phone
-    number of an attendee already has one for this event, 410 event cancelled or not published, 422
+    number of an attendee already has one for this event, 410 event cancelled or not published or outside its
+    registration window (`registration_opens_at` .. `registration_closes_at`), 422
     invalid input (consent, phone numbers, more attendees than the event's
     `max_attendees_per_registration` or the invitation's seats).
 
@@ -166,7 +190,8 @@ def create_registration(json: RegistrationIn):
         invitation_token=json.invitation, event_id=json.event_id,
         organisation=json.organisation.model_dump(exclude_none=True) if json.organisation else None,
         attendees=[a.model_dump() for a in json.attendees], consent=json.consent,
-        client_ip=request.remote_addr, idempotency_key=request.headers.get("Idempotency-Key"))
+        client_ip=request.remote_addr, idempotency_key=request.headers.get("Idempotency-Key"),
+        answers=json.answers)
     return public_view(reg), 201
 
 
@@ -204,7 +229,8 @@ def list_registrations(event_id: int, query: ListQuery):
     rows, total = service.list_registrations(
         get_event(event_id), status=RegistrationStatus(query.status) if query.status else None,
         kind=OrgKind(query.kind) if query.kind else None, page=query.page, per_page=query.per_page)
-    return Page[RegistrationOut](items=[organiser_view(r) for r in rows], total=total,
+    answers = questions.answers_of(r.id for r in rows)
+    return Page[RegistrationOut](items=[organiser_view(r, answers) for r in rows], total=total,
                                  page=query.page, per_page=query.per_page)
 
 

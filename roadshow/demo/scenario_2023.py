@@ -7,6 +7,9 @@ declares, and what `load()` makes true:
   e-commerce companies and the agricultural enterprises, 老乡鸡集团 among them);
 - the roadshow, created on 2023-03-20; 20 organisations invited on 2023-04-03 (one contact each, with
   the seats of the invitation), 18 of them registered by 2023-04-14, never more guests than seats;
+- the roadshow's registration questions (关注产业, 投资意向, 融资需求) asked from the start, answered by
+  every registration, and its registration window: open from the invitations' sending on 2023-04-03
+  until the evening of 2023-04-17;
 - on the morning of 2023-04-18, 15 of the registered organisations checked in at the door (老乡鸡
   first), each check-in by the check-in service with its audit row; 3 registered but did not come;
 - the district's 2023 pipeline, stage by stage at its own dates, so the 2023 report shows the annual
@@ -61,6 +64,7 @@ from ..services import (
     organisations,
     pipeline,
     programme,
+    questions,
     registration,
     users,
 )
@@ -144,7 +148,38 @@ ROADSHOW = dict(
     registration_mode=RegistrationMode.invite,
     status=EventStatus.published,
     industries=["绿色食品", "现代服务业"],
+    registration_opens_at=datetime(2023, 4, 3, 10, 0, tzinfo=SHANGHAI),
+    registration_closes_at=datetime(2023, 4, 17, 18, 0, tzinfo=SHANGHAI),
 )
+
+# The roadshow's registration questions: label, kind, options, required.
+QUESTIONS = [
+    ("关注产业", "multi", ["牛肉汤预制菜", "原料养殖", "调味品", "冷链物流", "电商直播", "产业基金与金融服务"], True),
+    ("投资意向", "choice", ["有明确投资意向", "有合作意向，待洽谈", "了解情况"], True),
+    ("融资需求（万元）", "number", [], False),
+]
+
+# Each registered organisation's answers: 关注产业, 投资意向, 融资需求 (万元; None: none).
+ANSWERS = {
+    "老乡鸡集团有限公司": (["牛肉汤预制菜", "冷链物流"], "有明确投资意向", None),
+    "淮南市牛肉汤食品有限公司": (["牛肉汤预制菜", "调味品", "电商直播"], "有明确投资意向", "3000"),
+    "安徽八公山豆制品有限公司": (["牛肉汤预制菜"], "有合作意向，待洽谈", "1500"),
+    "安徽皖中牧业有限公司": (["原料养殖"], "有合作意向，待洽谈", "2000"),
+    "淮南市农家香调味品有限公司": (["调味品"], "有合作意向，待洽谈", "800"),
+    "安徽淮河粮油集团有限公司": (["原料养殖", "牛肉汤预制菜"], "了解情况", None),
+    "阜阳市清真肉类加工有限公司": (["原料养殖", "牛肉汤预制菜"], "有明确投资意向", "1200"),
+    "安徽寿州香食品有限公司": (["牛肉汤预制菜", "电商直播"], "了解情况", "500"),
+    "淮南市田家庵区电子商务产业园运营有限公司": (["电商直播"], "有合作意向，待洽谈", None),
+    "杭州味道优选电子商务有限公司": (["电商直播", "牛肉汤预制菜"], "有明确投资意向", None),
+    "上海鲜到家网络科技有限公司": (["冷链物流", "电商直播"], "有明确投资意向", None),
+    "西部优势资本投资有限公司": (["产业基金与金融服务", "牛肉汤预制菜"], "有明确投资意向", None),
+    "桉树资本管理有限公司": (["产业基金与金融服务"], "有合作意向，待洽谈", None),
+    "徽商银行股份有限公司淮南分行": (["产业基金与金融服务"], "有合作意向，待洽谈", None),
+    "中国农业银行股份有限公司淮南分行": (["产业基金与金融服务"], "了解情况", None),
+    "淮南市大学生创业孵化基地": (["电商直播"], "了解情况", "200"),
+    "田家庵区科技企业孵化器有限公司": (["电商直播", "冷链物流"], "了解情况", None),
+    "淮南农村商业银行股份有限公司": (["产业基金与金融服务", "原料养殖"], "了解情况", None),
+}
 
 UPCOMING = dict(
     title="田家庵区2027年长三角招商推介会（上海）",
@@ -157,6 +192,7 @@ UPCOMING = dict(
     registration_mode=RegistrationMode.open,
     status=EventStatus.published,
     industries=["新一代信息技术", "新能源", "高端装备制造"],
+    registration_closes_at=datetime(2027, 3, 16, 18, 0, tzinfo=SHANGHAI),
 )
 
 
@@ -396,6 +432,7 @@ class _Replay:
         self.events: dict[str, Event] = {}
         self.invitations: dict[str, Invitation] = {}
         self.registrations: dict[str, Registration] = {}
+        self.questions: dict[str, int] = {}  # the roadshow's questions' ids by label
         self.projects: dict[str, Project] = {}
         self.steps: list[tuple[datetime, int, Step]] = []
 
@@ -432,6 +469,11 @@ class _Replay:
 
     # -- the roadshow -----------------------------------------------------------------------------
 
+    def ask(self, label: str, kind: str, options: list[str], required: bool) -> None:
+        question = questions.create_question(self.events[ROADSHOW["title"]], self.users[ORGANISER], label=label,
+                                             kind=kind, options=options, required=required)
+        self.questions[label] = question.id
+
     def invite(self, org_name: str, contact: tuple[str, str, str, str], seats: int) -> None:
         name, _title, phone, email = contact
         self.invitations[org_name] = invitations.create_invitation(
@@ -446,8 +488,11 @@ class _Replay:
     def register(self, org_name: str, email: str, guests: list[tuple[str, str, str, bool]]) -> None:
         people = [{"name": name, "title": title, "phone": phone, "email": email if position == 0 else None}
                   for position, (name, title, phone, _came) in enumerate(guests)]
+        industry, intent, financing = ANSWERS[org_name]
+        answers = {str(self.questions[label]): value for (label, *_q), value
+                   in zip(QUESTIONS, (industry, intent, financing)) if value is not None}
         self.registrations[org_name] = registration.register(
-            invitation_token=self.invitations[org_name].token, attendees=people, consent=True)
+            invitation_token=self.invitations[org_name].token, attendees=people, consent=True, answers=answers)
 
     def check_in(self, org_name: str, position: int, scanned_at: datetime) -> None:
         attendee = self.registrations[org_name].attendees[position]
@@ -556,6 +601,8 @@ def timeline() -> _Replay:
         replay.at(SET_UP_AT, lambda args=org: replay.organisation(*args))
 
     replay.at(ROADSHOW_CREATED_AT, lambda: replay.event(ROADSHOW))
+    for question in QUESTIONS:
+        replay.at(ROADSHOW_CREATED_AT + timedelta(minutes=30), lambda args=question: replay.ask(*args))
     for org_name, contact, seats, _registered_at, _guests in INVITED:
         replay.at(INVITED_AT, lambda args=(org_name, contact, seats): replay.invite(*args))
     replay.at(INVITATIONS_SENT_AT, replay.send_invitations)

@@ -63,6 +63,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _wall(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """An instant as the wall-clock time a datetime-local input shows, in the event's zone."""
+    return value.astimezone(zone).replace(tzinfo=None) if value is not None else None
+
+
 class EventForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Enter the event's title.")),
                                                  _at_most(200)])
@@ -99,6 +104,12 @@ class EventForm(FlaskForm):
         description=_l("Confirmed guests get a reminder by e-mail this long before the event; leave empty "
                        "for none."))
     industries = MultiCheckboxField(_l("Industries"), choices=[], validate_choice=False)
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=FORMAT, validators=[Optional()],
+                                               description=_l("Leave empty to open it when the event is "
+                                                              "published."))
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), format=FORMAT,
+                                                validators=[Optional()],
+                                                description=_l("Leave empty to keep it open."))
     save = SubmitField(_l("Save"))
     publish = SubmitField(_l("Save and publish"))
 
@@ -126,6 +137,8 @@ class EventForm(FlaskForm):
                    starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
                    ends_at=event.ends_at.astimezone(zone).replace(tzinfo=None),
                    registration_mode=event.registration_mode.value,
+                   registration_opens_at=_wall(event.registration_opens_at, zone),
+                   registration_closes_at=_wall(event.registration_closes_at, zone),
                    industries_data=list(event.industries or []))
 
     def event_fields(self) -> dict:
@@ -144,6 +157,8 @@ class EventForm(FlaskForm):
             "registration_mode": self.registration_mode.data, "approval_required": bool(self.approval_required.data),
             "industries": list(self.industries.data or []),
             "reminder_hours_before": self.reminder_hours_before.data,  # empty: no reminder
+            "registration_opens_at": instant(self.registration_opens_at.data),
+            "registration_closes_at": instant(self.registration_closes_at.data),
             # left empty: unchanged (a new event gets the default)
             **({"max_attendees_per_registration": self.max_attendees_per_registration.data}
                if self.max_attendees_per_registration.data is not None else {}),

@@ -7,13 +7,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import EmailField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..labels import ORG_KIND
-from ..models import OrgKind
+from ..models import OrgKind, Question, QuestionKind
 from ..services import values
 from .validators import CreditCode, Email, Phone, Text
 
@@ -56,9 +69,49 @@ class RegistrationForm(AttendeesForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(kind.value, str(label)) for kind, label in ORG_KIND.items()]
 
+    # The event's questions, each asked by a field `q_<id>` (see `asking`).
+    questions: list[Question] = []
+
+    def asked_fields(self) -> list[tuple[Question, Field]]:
+        """(question, its field), in the event's order."""
+        return [(q, self[f"q_{q.id}"]) for q in self.questions]
+
+    def answers_data(self) -> dict[str, object]:
+        """The answers as the API takes them ({"<question id>": value}); blanks left for the service."""
+        return {str(q.id): field.data for q, field in self.asked_fields()}
+
     def organisation_data(self) -> dict:
         return {"name": (self.organisation.data or "").strip(), "kind": self.kind.data,
                 "credit_code": (self.credit_code.data or "").strip() or None}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _question_field(question: Question) -> Field:
+    """The input of one question. Its answer is checked by services.questions (the API's rule), whose
+    message `apply_errors` puts beside it; the field itself refuses nothing."""
+    label = question.label  # the organiser's text, shown as typed
+    if question.kind is QuestionKind.choice:
+        return RadioField(label, choices=[SelectChoice(o, o) for o in question.options], validate_choice=False)
+    if question.kind is QuestionKind.multi:
+        return CheckboxesField(label, choices=[SelectChoice(o, o) for o in question.options], validate_choice=False)
+    if question.kind is QuestionKind.yes_no:
+        return RadioField(label, choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+                          validate_choice=False)
+    if question.kind is QuestionKind.number:
+        return StringField(label, render_kw={"inputmode": "decimal"})
+    return TextAreaField(label, render_kw={"rows": 2})
+
+
+def asking(form_class: type[RegistrationForm], questions: list[Question]) -> type[RegistrationForm]:
+    """The registration form with one field per question of the event (`q_<id>`), in their order."""
+    fields = {f"q_{q.id}": _question_field(q) for q in questions}
+    asked = type("AskingRegistrationForm", (form_class,), fields)
+    asked.questions = list(questions)
+    return asked
 
 
 class RejectForm(FlaskForm):
@@ -85,6 +138,8 @@ def apply_errors(form, errors: dict[str, list[str]]) -> list[str]:
                             .get(parts[1], ""), None)
         elif key == "consent":
             field = getattr(form, "consent", None)
+        elif parts[0] == "answers" and len(parts) == 2:
+            field = getattr(form, f"q_{parts[1]}", None)
         if field is not None:
             field.errors = list(field.errors) + list(messages)
         else:

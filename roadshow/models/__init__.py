@@ -9,6 +9,7 @@ from .mail import MailStatus, OutboxMessage
 from .organisations import Contact, Industry, Organisation, OrgKind
 from .programme import AgendaSession, Interest
 from .projects import STAGE_ORDER, Origin, Project, Stage, StageChange
+from .questions import Answer, Question, QuestionKind
 from .registrations import ACTIVE_REGISTRATION, Attendee, Invitation, InvitationStatus, Registration, RegistrationStatus
 from .sms import SmsMessage, SmsStatus
 from .users import ApiToken, Role, User
@@ -24,4 +25,5 @@ __all__ = [
     "AgendaSession", "Interest",
 
     "Broadcast", "BroadcastRecipient", "ShortLink", "SmsMessage", "SmsStatus",
+    "Answer", "Question", "QuestionKind",
 ]

@@ -33,6 +33,8 @@ class Event(Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("registration_closes_at IS NULL OR registration_opens_at IS NULL "
+                        "OR registration_closes_at > registration_opens_at", name="registration_closes_after_opens"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +53,10 @@ class Event(Model):
     # Attendees one registration may bring to an open event (an invitation carries its own seats);
     # services/events.py keeps it within 1..MAX_ATTENDEES_PER_REGISTRATION.
     max_attendees_per_registration: Mapped[int] = mapped_column(default=5, server_default="5")
+    # The registration window (both optional): public registration is refused (410) before it opens and
+    # after it closes; services/questions.py `window_state` tells which.
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[EventStatus] = mapped_column(
         Enum(EventStatus, native_enum=False, length=10), default=EventStatus.draft, index=True
     )

@@ -47,7 +47,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # What a calendar copy of the event shows: a change of any of these must replace the copies people
 # keep (RFC 5545 SEQUENCE). Capacity, mode, approval and industries are the bureau's own business.
 EDITABLE_FIELDS = (*sorted(calendar.PUBLISHED_FIELDS), "capacity", "registration_mode", "approval_required",
-                   "max_attendees_per_registration", "industries", "reminder_hours_before")
+                   "max_attendees_per_registration", "industries", "reminder_hours_before", "registration_opens_at",
+                   "registration_closes_at")
 
 # Attendees one registration may bring to an open event: the default and the largest setting.
 DEFAULT_MAX_ATTENDEES_PER_REGISTRATION = 5
@@ -151,6 +152,22 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
             and ends <= starts:
         fail("ends_at", _("The end must be after the start."))
 
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if name in fields:
+            value = fields[name]
+            if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+                fail(name, _("Give the time with its offset from UTC."))
+            elif value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+                fail(name, _("Choose a date between the years %(first)d and %(last)d.",
+                             first=YEARS[0], last=YEARS[1]))
+            else:
+                out[name] = value
+    opens = out.get("registration_opens_at", current.registration_opens_at if current else None)
+    closes = out.get("registration_closes_at", current.registration_closes_at if current else None)
+    if opens is not None and closes is not None and closes <= opens \
+            and "registration_opens_at" not in errors and "registration_closes_at" not in errors:
+        fail("registration_closes_at", _("Registration must close after it opens."))
+
     if "capacity" in fields:
         capacity = fields["capacity"]
         if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0):
@@ -216,13 +233,17 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                  approval_required: bool = False, status: EventStatus | str = EventStatus.draft,
                  industries: list[str] | None = None,
                  max_attendees_per_registration: int = DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
-                 reminder_hours_before: int | None = reminders.DEFAULT_HOURS_BEFORE) -> Event:
+                 reminder_hours_before: int | None = reminders.DEFAULT_HOURS_BEFORE,
+                 registration_opens_at: datetime | None = None,
+                 registration_closes_at: datetime | None = None) -> Event:
     """A new event, a draft unless created published (a new event cannot start cancelled)."""
     fields = _clean(dict(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone, venue=venue,
                          address=address, description=description, capacity=capacity,
                          registration_mode=registration_mode, approval_required=approval_required,
                          max_attendees_per_registration=max_attendees_per_registration,
                          reminder_hours_before=reminder_hours_before,
+                         registration_opens_at=registration_opens_at,
+                         registration_closes_at=registration_closes_at,
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})

@@ -40,6 +40,7 @@ from ..models import (
     Stage,
     StageChange,
 )
+from .questions import answers_for_event, display, list_questions
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
@@ -97,10 +98,20 @@ ATTENDEE_COLUMNS = [
 ]
 
 
+def attendee_columns(event: Event) -> list[Column]:
+    """ATTENDEE_COLUMNS, then one column per registration question of the event, in its order."""
+    return ATTENDEE_COLUMNS + [Column(partial(str, q.label), 20) for q in list_questions(event)]
+
+
 def attendee_rows(event: Event) -> Iterator[list[Any]]:
+    """One row per attendee; each carries its registration's answers (one cell per question, as the
+    person reads it; hostile text is neutralised by the writers like every other cell)."""
+    asked = list_questions(event)
+    answers = answers_for_event(event) if asked else {}
     zone = ZoneInfo(event.timezone or "Asia/Shanghai")
     stmt = (
-        select(Organisation.name, Organisation.kind, Organisation.credit_code, Attendee.name, Attendee.title,
+        select(Registration.id, Organisation.name, Organisation.kind, Organisation.credit_code, Attendee.name,
+               Attendee.title,
                Attendee.phone, Attendee.email, Registration.status, Attendee.ticket_code, CheckIn.scanned_at,
                CheckIn.device)
         .join(Registration, Attendee.registration_id == Registration.id)
@@ -114,13 +125,16 @@ def attendee_rows(event: Event) -> Iterator[list[Any]]:
     kinds = {kind: str(label) for kind, label in ORG_KIND.items()}
     statuses = {status: _registration_status_label(status) for status in RegistrationStatus}
     checked_in, issued, no_ticket = _("Checked in"), _("Issued"), _("None")
-    for org, kind, code, name, title, phone, email, status, ticket, scanned_at, device in db.session.execute(stmt):
+    for reg_id, org, kind, code, name, title, phone, email, status, ticket, scanned_at, device \
+            in db.session.execute(stmt):
         if status is RegistrationStatus.cancelled:
             # Cancelling deletes the data (privacy notice); until the purge has run, the export shows none.
             title = phone = email = None
         ticket_state = checked_in if scanned_at is not None else issued if ticket else no_ticket
+        given = answers.get(reg_id, {})
         yield [org, kinds[kind], code, name, title, phone, email, statuses[status],
-               ticket_state, scanned_at.astimezone(zone).replace(tzinfo=None) if scanned_at else None, device]
+               ticket_state, scanned_at.astimezone(zone).replace(tzinfo=None) if scanned_at else None, device,
+               *[display(q, given[q.id]) if q.id in given else None for q in asked]]
 
 
 # --- projects ----------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages, tickets, values
+from . import audit, calendar, mail, messages, questions, tickets, values
 from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
 from .organisations import clean_organisation, find_or_create_organisation
@@ -304,7 +304,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
              organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
              actor: User | None = None, idempotency_key: str | None = None,
-             same_content: bool = True, walk_in: bool = False) -> Registration:
+             same_content: bool = True, walk_in: bool = False, answers: dict | None = None,
+             window: bool = True) -> Registration:
     """Register attendees for an event, from an invitation or (open events) directly.
 
     Confirmed when the whole party fits and nobody is waiting, otherwise waitlisted whole;
@@ -318,10 +319,15 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
 
     `walk_in` (services/walk_ins.py): a guest registered by door staff, for any published event (also
     invitation-only ones), confirmed at once or refused with CapacityFull — never waitlisted nor left
-    pending: the guest is standing at the door. Nobody waiting is overtaken: with a waitlist, it is full."""
+    pending: the guest is standing at the door. Nobody waiting is overtaken: with a waitlist, it is full.
+
+    `answers` ({question id: value}) are checked with the other input (Invalid under `answers.<id>`)
+    and stored with the registration (services/questions.py). With `window` (the public paths) the
+    event's registration window is enforced: Gone outside it."""
     key = clean_idempotency_key(idempotency_key)
     digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
-                             attendees=attendees, consent=consent)
+                             attendees=attendees, consent=consent,
+                             **({"answers": answers} if answers else {}))
     invitation = invitation_by_token(invitation_token) if invitation_token else None
     if invitation is not None:
         if event_id is not None and event_id != invitation.event_id:
@@ -333,6 +339,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     if event is None:
         raise NotFound(_("This event does not exist."))
     _ensure_open(event)
+    if window and not walk_in:  # the door admits whoever stands there, window or not
+        questions.ensure_window_open(event)
     if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
         raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
     # Input is checked before the lock is taken: bad requests never queue for it.
@@ -343,6 +351,10 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         errors.update(exc.errors)
     try:
         organisation_input = clean_organisation_input(organisation, invitation)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    try:
+        cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
     except Invalid as exc:
         errors.update(exc.errors)
     if consent is not True:
@@ -363,6 +375,8 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     taken = _phone_taken(event.id, {p.phone for p in people})
     if taken is not None:
         raise _phone_conflict(taken)
+    # again under the lock: questions may have changed
+    cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
     org = _organisation_for(organisation_input, invitation, actor)
 
     now = utcnow()
@@ -393,6 +407,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         # The partial unique index: another request registered this invitation first.
         raise Conflict(_("This invitation already has a registration.")) from None
     tickets.assign(reg)
+    questions.save_answers(reg, cleaned_answers)
     if invitation is not None and invitation.status is not InvitationStatus.registered:
         changes = audit.diff(invitation, {"status": InvitationStatus.registered})
         audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
@@ -585,6 +600,10 @@ def update_attendees(reg: Registration, attendees: list[dict], actor: User | Non
             raise Invalid({f"attendees.{i}.phone": [
                 _("This phone number already has another registration for this event.")]})
     growth = len(people) - reg.seats
+    if growth > 0 and questions.window_state(event) is not questions.Window.open:
+        # After the window: attendees may still be replaced, corrected or removed, not added.
+        raise Invalid({"attendees": [_("Registration has closed: attendees can still be changed or removed, "
+                                       "but no more can be added.")]})
     if reg.status is RegistrationStatus.confirmed and growth > 0 and not _fits(event, growth):
         raise Invalid({"attendees": [_("Only %(n)d more seats are free.", n=seats_left(event) or 0)]})
     newcomers = _newcomers(reg, people)

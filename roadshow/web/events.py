@@ -97,6 +97,7 @@ def detail(event_id: int):
     # The event's other pages, each shown only to the roles that may open it.
     tabs = [(_("Invitations"), "invitations.index", "invitations", P.manage_events),
             (_("Registrations"), "registrations.index", "registrations", P.read_personal_data),
+            (_("Questions"), "questions.index", "questions", P.manage_events),
             (_("Check-ins"), "checkin.live", "checkins", P.check_in),
             (_("Leads"), "pipeline.event_leads", "leads", P.manage_projects),
             (_("Agenda"), "programme.agenda", "agenda", P.read_events),

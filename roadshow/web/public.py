@@ -8,10 +8,17 @@ from flask_babel import gettext as _
 
 from .. import labels
 from ..extensions import db, limiter
-from ..forms.registration import AttendeesForm, ConfirmForm, ManageAttendeesForm, RegistrationForm, apply_errors
+from ..forms.registration import (
+    AttendeesForm,
+    ConfirmForm,
+    ManageAttendeesForm,
+    RegistrationForm,
+    apply_errors,
+    asking,
+)
 from ..models import Event, EventStatus, InvitationStatus, Registration, RegistrationMode, RegistrationStatus
 from ..ratelimits import attendees_in_request, token_guess_limit
-from ..services import calendar
+from ..services import calendar, questions
 from ..services import registration as service
 from ..services.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from ..uow import atomic, reads_then_writes
@@ -23,6 +30,11 @@ bp = Blueprint("public", __name__)
 def _labels():
     return {"registration_status_label": lambda s: labels.REGISTRATION_STATUS[s],
             "RegistrationStatus": RegistrationStatus}
+
+
+def _form_for(event: Event) -> RegistrationForm:
+    """The registration form, asking the event's questions."""
+    return asking(RegistrationForm, questions.list_questions(event))()
 
 
 def _public_limit() -> str:
@@ -50,6 +62,7 @@ def _submit(form: RegistrationForm, **target):
         with atomic():
             reg = service.register(organisation=form.organisation_data(), attendees=form.attendee_rows(),
                                    consent=bool(form.consent.data), client_ip=request.remote_addr,
+                                   answers=form.answers_data(),
                                    idempotency_key=request.form.get("submission_token"), same_content=False,
                                    **target)
     except Invalid as exc:
@@ -71,19 +84,22 @@ def invitation(token: str):
     existing = service.active_registration(invite)
     if existing is not None:
         return redirect(url_for("public.manage", token=existing.manage_token))
-    form = RegistrationForm()
+    form = _form_for(event)
     general: list[str] = []
-    if event.status is EventStatus.published:
+    window = questions.window_message(event) if event.status is EventStatus.published else None
+    if event.status is EventStatus.published and window is None:
         response, general = _submit(form, invitation_token=token)
         if response is not None:
             return response
         if request.method == "GET":
             _prefill(form, invite)
-    return render_template("public/invitation.html", invitation=invite, event=event, form=form,
+    page = render_template("public/invitation.html", invitation=invite, event=event, form=form,
                            general_errors=general, max_attendees=invite.seats,
                            decline_form=ConfirmForm(prefix="decline"),
                            declined=invite.status is InvitationStatus.declined,
-                           seats_left=service.seats_left(event))
+                           seats_left=service.seats_left(event), window_notice=window)
+    # Outside the window the page says so; a form sent there anyway is refused as the API refuses it.
+    return (page, 410) if window is not None and request.method == "POST" else page
 
 
 @bp.post("/r/<token>/decline")
@@ -104,17 +120,21 @@ def event(event_id: int):
     ev = db.session.get(Event, event_id)
     if ev is None or not calendar.is_visible(ev):
         raise NotFound(_("This event does not exist."))
-    form = RegistrationForm()
+    form = _form_for(ev)
     general: list[str] = []
     is_open = ev.registration_mode is RegistrationMode.open and ev.status is EventStatus.published
-    if is_open:
+    window = questions.window_message(ev) if is_open else None
+    if is_open and window is None:
         response, general = _submit(form, event_id=ev.id)
         if response is not None:
             return response
-    elif request.method == "POST":
+    elif request.method == "POST" and not is_open:
         raise Gone(_("Registration for this event is not open."))
-    return render_template("public/event.html", event=ev, form=form, general_errors=general, is_open=is_open,
-                           max_attendees=ev.max_attendees_per_registration, seats_left=service.seats_left(ev))
+    page = render_template("public/event.html", event=ev, form=form, general_errors=general, is_open=is_open,
+                           max_attendees=ev.max_attendees_per_registration, seats_left=service.seats_left(ev),
+                           window_notice=window)
+    # Outside the window the page says so; a form sent there anyway is refused as the API refuses it.
+    return (page, 410) if window is not None and request.method == "POST" else page
 
 
 def _manage_context(reg: Registration, form: AttendeesForm | None = None, general=None):

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.registration import ConfirmForm, RejectForm
 from ..models import CheckIn, CheckInStatus, OrgKind, RegistrationStatus, User
 from ..permissions import P, current_actor, require
+from ..services import questions
 from ..services import registration as service
 from ..services.errors import DomainError
 from ..services.events import get_event
@@ -24,7 +25,7 @@ PER_PAGE = 50
 @bp.context_processor
 def _labels():
     return {"registration_status_label": lambda s: labels.REGISTRATION_STATUS[s],
-            "statuses": list(RegistrationStatus), "kinds": list(OrgKind)}
+            "statuses": list(RegistrationStatus), "kinds": list(OrgKind), "answer_text": questions.display}
 
 
 def _enum(enum_type, value):
@@ -46,6 +47,7 @@ def index(event_id: int):
     rows, total = service.list_registrations(event, status=status, kind=kind, page=page, per_page=PER_PAGE)
     counts = service.status_counts(event)
     return render_template("registrations/index.html", event=event, rows=rows, counts=counts, status=status,
+                           asked=questions.list_questions(event), answers=questions.answers_of(r.id for r in rows),
                            kind=kind, page=page, total=total, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
                            seats_left=service.seats_left(event))
 
@@ -60,7 +62,8 @@ def detail(event_id: int, registration_id: int):
     decided_by = db.session.get(User, reg.decided_by_id) if reg.decided_by_id else None
     return render_template("registrations/detail.html", event=event, reg=reg, checked_in=checked_in,
                            approve_form=ConfirmForm(prefix="approve"), reject_form=RejectForm(prefix="reject"),
-                           decided_by=decided_by)
+                           decided_by=decided_by, asked=questions.list_questions(event),
+                           answers=questions.answers_of([reg.id])[reg.id])
 
 
 @bp.post("/<int:registration_id>/approve")

@@ -147,3 +147,26 @@ def test_anonymous_unknown_and_closed_events(client, hdr, app_ctx):
     draft = f.event("草稿", status=EventStatus.draft)
     assert walk_in(client, hdr["door"], draft.id, ("甲", "13700000001")).status_code == 410
     assert counts() == (0, 0, 0)
+
+
+def test_a_walk_in_comes_in_after_registration_closed_without_the_required_answers(client, hdr, app_ctx):
+    """The door admits whoever stands there: the online registration window and the questions it asks
+    (services/questions.py) are for registering ahead, not for the door."""
+    from datetime import timedelta
+
+    from roadshow.models import RegistrationMode
+    from roadshow.models.types import utcnow
+
+    event = f.event("已截止报名的路演会", registration_mode=RegistrationMode.open)
+    event.registration_closes_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    required = client.post(f"/api/v1/events/{event.id}/questions", headers=hdr["organiser"],
+                           json={"label": "关注产业", "kind": "text", "required": True})
+    assert required.status_code == 201, required.json
+    online = client.post("/api/v1/public/registrations", json={
+        "event_id": event.id, "consent": True, "organisation": {"name": "网上报名企业", "kind": "enterprise"},
+        "attendees": [{"name": "网上嘉宾", "phone": "13900002222"}]})
+    assert online.status_code == 410  # online, the window holds
+    response = walk_in(client, hdr["door"], event.id, ("现场嘉宾", "13900003333"))
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "confirmed"
