@@ -97,10 +97,11 @@ def create_app(config: dict | None = None) -> Flask:
         pipeline,
         public,
         registrations,
+        teams,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin):
+                   pipeline, exports, admin, teams):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: no CSRF to guard against

@@ -180,5 +180,6 @@ from . import (  # noqa: E402,F401
     projects,  # (routes register on bp)
     registrations,
     reports,
+    teams,
     users,
 )

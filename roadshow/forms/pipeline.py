@@ -27,8 +27,8 @@ class ProjectForm(FlaskForm):
     amount_wan = StringField(_l("Amount (10k yuan)"), validators=[Length(max=20)],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
     out_of_province = BooleanField(_l("Out-of-province project"))
-    team = StringField(_l("Industry team"), validators=[Length(max=50)])
-    officer = StringField(_l("Responsible officer"), validators=[Length(max=100)])
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
+    officer_id = SelectField(_l("Responsible officer"), coerce=_int_or_none, validate_choice=False)
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
     submit = SubmitField(_l("Save"))

@@ -8,10 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..forms.pipeline import BulkLeadForm, MoveForm, ProjectForm
+from ..forms.teams import FollowUpForm
 from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services import pipeline, reports
+from ..services import follow_ups as follow_up_records
+from ..services import pipeline, reports, teams
 from ..services.errors import Invalid
 from ..services.events import get_event
 from ..uow import atomic
@@ -47,11 +49,11 @@ def _industry_choices(blank: str) -> list[SelectChoice]:
 @bp.get("/")
 @require(P.read_projects)
 def board():
-    filters = pipeline.parse_filters(request.args)
+    filters = pipeline.parse_filters(request.args, current_actor())
     columns = pipeline.board(filters)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
     return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
-                           industries=pipeline.industry_names(), teams=pipeline.teams(), events=events,
+                           industries=pipeline.industry_names(), teams=pipeline.team_choices(), events=events,
                            stages=list(Stage))
 
 
@@ -71,7 +73,8 @@ def project(project_id: int):
     users = pipeline.users_by_id(c.user_id for c in item.history)
     event_url = url_for("events.detail", event_id=event.id) if event is not None else None
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
-                           attendee=attendee, users=users, today=pipeline.today())
+                           attendee=attendee, users=users, today=pipeline.today(),
+                           follow_ups=follow_up_records.list_follow_ups(item), follow_up_form=FollowUpForm())
 
 
 def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:
@@ -94,13 +97,20 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
             if attendee is not None:
                 guests.append(SelectChoice(attendee.id, attendee.name))
     form.organisation_id.choices, form.attendee_id.choices = organisations, guests
+    default = _("— the industry's team —") if project is None else _("— none —")
+    form.team_id.choices = [SelectChoice("", default)] + [
+        SelectChoice(t.id, t.name) for t in teams.list_teams()]
+    form.officer_id.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(u.id, u.name or u.email) for u in teams.active_users()]
+    if project is not None and project.officer is not None and not project.officer.active:
+        form.officer_id.choices.append(SelectChoice(project.officer_id, project.officer.name or project.officer.email))
 
 
 def _project_fields(form: ProjectForm) -> dict:
     return dict(name=form.name.data, organisation_id=form.organisation_id.data,
                 attendee_id=form.attendee_id.data, industry=form.industry.data or None,
-                amount_wan=form.amount_wan.data, out_of_province=form.out_of_province.data, team=form.team.data,
-                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
+                amount_wan=form.amount_wan.data, out_of_province=form.out_of_province.data, team_id=form.team_id.data,
+                officer_id=form.officer_id.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
