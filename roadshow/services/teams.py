@@ -38,7 +38,7 @@ def list_teams(kind: TeamKind | str | None = None) -> list[Team]:
     stmt = select(Team).options(selectinload(Team.members), selectinload(Team.leader))
     if kind is not None:
         stmt = stmt.where(Team.kind == TeamKind(kind))
-    return list(db.session.scalars(stmt.order_by(Team.kind, Team.name, Team.id)))
+    return list(db.session.scalars(stmt.order_by(Team.kind, Team.id)))  # kind, then as created: 第一 … 第十三
 
 
 def team_by_name(name: str) -> Team | None:
