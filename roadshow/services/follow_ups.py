@@ -31,9 +31,13 @@ def _clean_at(value: Any) -> datetime:
         raise InvalidValue("at", _("Enter the date and time."))
     if value.tzinfo is None:
         raise InvalidValue("at", _("Give the time with its time zone."))
-    if value > pipeline.now() + pipeline.CLOCK_SKEW:
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: no instant the database can hold
+        raise InvalidValue("at", _("Enter the date and time.")) from None
+    if moment > pipeline.now() + pipeline.CLOCK_SKEW:
         raise InvalidValue("at", _("A follow-up cannot be dated in the future."))
-    return value.astimezone(UTC)
+    return moment
 
 
 def _clean_kind(value: Any) -> FollowUpKind:

@@ -169,6 +169,10 @@ def _clean_moment(at: datetime | None, project: Project | None) -> datetime:
     moment = now() if at is None else at
     if moment.tzinfo is None:
         raise Invalid({"stage_changed_at": [_("Give the time with its time zone.")]})
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: not an instant
+        raise Invalid({"stage_changed_at": [_("Give the time with its time zone.")]}) from None
     if moment > now() + CLOCK_SKEW:
         raise Invalid({"stage_changed_at": [_("A stage change cannot be dated in the future.")]})
     if project is not None and project.history:
