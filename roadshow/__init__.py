@@ -103,11 +103,12 @@ def create_app(config: dict | None = None) -> Flask:
         public,
         questions,
         registrations,
+        teams,
         visits,
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin, programme, messages, questions):
+                   pipeline, exports, admin, programme, messages, questions, teams):
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)

@@ -5,7 +5,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from .models import EventStatus, InvitationStatus, MailStatus, OrgKind, Origin, RegistrationStatus, Role, Stage
+from .models import (
+    EventStatus,
+    FollowUpKind,
+    InvitationStatus,
+    MailStatus,
+    OrgKind,
+    Origin,
+    RegistrationStatus,
+    Role,
+    Stage,
+    TeamKind,
+)
 
 STAGE = {
     Stage.lead: _l("Lead"),
@@ -82,4 +93,20 @@ MAIL_STATUS = {
     MailStatus.pending: _l("Mail queued"),
     MailStatus.sent: _l("Mail delivered"),
     MailStatus.failed: _l("Mail failed"),
+}
+
+# The bureau's teams and follow-up records (web/teams.py makes them template globals).
+TEAM_KIND = {
+    TeamKind.team: _l("Investment team"),
+    TeamKind.industry: _l("Industry team"),
+    TeamKind.station: _l("Stationed team"),
+}
+
+FOLLOW_UP_KIND = {
+    FollowUpKind.call: _l("Call"),
+    FollowUpKind.visit: _l("Visit"),
+    FollowUpKind.meeting: _l("Meeting"),
+    FollowUpKind.reception: _l("Reception"),
+    FollowUpKind.message: _l("Message"),
+    FollowUpKind.other: _l("Other"),
 }

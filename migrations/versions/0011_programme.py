@@ -1,7 +1,7 @@
 """the programme: agenda sessions (pitched projects), guests' interest and 1:1 meetings; projects' related project
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 06:29:03.022424
 
 """
@@ -13,7 +13,7 @@ import roadshow.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -184,6 +184,7 @@ from . import (  # noqa: E402,F401
     questions,
     registrations,
     reports,
+    teams,
     users,
     visits,
 )

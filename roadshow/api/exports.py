@@ -1,7 +1,7 @@
 """API v1: spreadsheet exports (organiser and admin only)."""
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from .. import downloads
 from ..downloads import CSV, XLSX
@@ -9,7 +9,7 @@ from ..permissions import P, require
 from ..services import pipeline
 from . import bp, file_operation
 
-PROJECT_FILTERS = ("stage", "industry", "event_id", "team", "q", "overdue")
+PROJECT_FILTERS = ("stage", "industry", "event_id", "team_id", "mine", "q", "overdue")
 
 
 @bp.get("/events/<int:event_id>/attendees.csv")
@@ -33,7 +33,7 @@ def export_attendees_xlsx(event_id: int):
 @file_operation("/projects.csv", summary="Projects with their stage dates as CSV (the pipeline's filters apply)",
                 media_type=CSV, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_csv():
-    return downloads.projects("csv", pipeline.parse_filters(request.args))
+    return downloads.projects("csv", pipeline.parse_filters(request.args, g.api_user))
 
 
 @bp.get("/projects.xlsx")
@@ -41,4 +41,4 @@ def export_projects_csv():
 @file_operation("/projects.xlsx", summary="Projects with their stage dates as XLSX (the pipeline's filters apply)",
                 media_type=XLSX, tags=["exports"], query_params=PROJECT_FILTERS)
 def export_projects_xlsx():
-    return downloads.projects("xlsx", pipeline.parse_filters(request.args))
+    return downloads.projects("xlsx", pipeline.parse_filters(request.args, g.api_user))

@@ -43,8 +43,10 @@ class LeadIn(BaseModel):
     industrial: bool = Field(False, description="an industrial project (工业项目)")
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
-    team: str | None = Field(None, max_length=50)
-    officer: str | None = Field(None, max_length=100)
+    team_id: int | None = Field(None, description="a team (GET /api/v1/teams); default: the industry's 产业专班")
+    officer_id: int | None = Field(None, description="the user who follows the project")
+    stage_changed_at: AwareDatetime | None = Field(None, description="when the lead was met; default now, "
+                                                   "never in the future")
 
 
 class ProjectIn(BaseModel):
@@ -59,8 +61,8 @@ class ProjectIn(BaseModel):
     out_of_province: bool | None = Field(None, description="true exactly when origin is out_of_province")
     origin: OriginName | None = Field(None, description="setting it sets out_of_province (and the other way)")
     industrial: bool = Field(False, description="an industrial project (工业项目)")
-    team: str | None = Field(None, max_length=50)
-    officer: str | None = Field(None, max_length=100)
+    team_id: int | None = Field(None, description="a team (GET /api/v1/teams); default: the industry's 产业专班")
+    officer_id: int | None = Field(None, description="the user who follows the project")
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
     referred_by_id: int | None = Field(None, description=REFERRED_BY)
@@ -81,8 +83,8 @@ class ProjectPatch(BaseModel):
     out_of_province: bool | None = None
     origin: OriginName | None = None
     industrial: bool | None = None
-    team: str | None = Field(None, max_length=50)
-    officer: str | None = Field(None, max_length=100)
+    team_id: int | None = None
+    officer_id: int | None = None
     next_follow_up: date | None = None
     notes: str | None = Field(None, max_length=5000)
     referred_by_id: int | None = Field(None, description=REFERRED_BY)
@@ -129,8 +131,10 @@ class ProjectOut(BaseModel):
     industrial: bool
     stage: StageName
     stage_changed_at: datetime | None
-    team: str | None
-    officer: str | None
+    team_id: int | None
+    team: str | None = Field(description="the team's name")
+    officer_id: int | None
+    officer: str | None = Field(description="the officer's name")
     next_follow_up: date | None
     overdue: bool
     notes: str | None
@@ -151,8 +155,9 @@ class ProjectOut(BaseModel):
             referred_by=Ref(id=p.referred_by.id, name=p.referred_by.name) if p.referred_by else None,
             industry=p.industry, amount_wan=p.amount_wan, out_of_province=p.out_of_province,
             origin=p.origin.value if p.origin else None, industrial=p.industrial,
-            stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None, team=p.team,
-            officer=p.officer, next_follow_up=p.next_follow_up,
+            stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None,
+            team_id=p.team_id, team=p.team.name if p.team else None, officer_id=p.officer_id,
+            officer=(p.officer.name or p.officer.email) if p.officer else None, next_follow_up=p.next_follow_up,
             overdue=bool(p.next_follow_up and p.next_follow_up < pipeline.today() and p.stage.value != "dropped"),
             notes=p.notes, created_at=p.created_at, updated_at=p.updated_at)
 
@@ -196,7 +201,8 @@ class ProjectQuery(PageQuery):
     stage: StageName | None = None
     industry: str | None = Field(None, max_length=pipeline.FILTER_TEXT_MAX)
     event_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    team: str | None = Field(None, max_length=pipeline.FILTER_TEXT_MAX)
+    team_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    mine: bool = Field(False, description="the caller's projects: officer, or the project's team leader or member")
     q: str | None = Field(None, max_length=pipeline.SEARCH_MAX)
     overdue: bool = False
 
@@ -210,7 +216,8 @@ ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 def capture_lead(event_id: int, json: LeadIn):
     """Capture a lead met at an event: a project in stage `lead` with the event as its source."""
     event = get_event(event_id)
-    project = pipeline.capture_lead(event, actor=g.api_user, **json.model_dump())
+    fields = json.model_dump(exclude={"stage_changed_at"})
+    project = pipeline.capture_lead(event, actor=g.api_user, captured_at=json.stage_changed_at, **fields)
     return ProjectOut.of(project), 201
 
 
@@ -218,9 +225,10 @@ def capture_lead(event_id: int, json: LeadIn):
 @require(P.read_projects)
 @spec.validate(resp=Response(HTTP_200=Page[ProjectOut], **ERRORS), tags=["projects"])
 def list_projects(query: ProjectQuery):
-    """Projects, filtered by stage, industry, source event, team, search text (name or organisation)
+    """Projects, filtered by stage, industry, source event, team, "mine", search text (name or organisation)
     and overdue follow-ups; most recently changed first."""
-    filters = pipeline.parse_filters(request.args)  # the board's and the exports' parser; `query` documents it
+    # the board's and the exports' parser; `query` documents it
+    filters = pipeline.parse_filters(request.args, g.api_user)
     rows, total = pipeline.list_projects(filters, query.page, query.per_page)
     return Page[ProjectOut](items=[ProjectOut.of(p) for p in rows], total=total, page=query.page,
                             per_page=query.per_page)

@@ -12,7 +12,7 @@ from ..models import Reception, Trip
 from ..permissions import P, require
 from ..services import visits as service
 from . import bp, spec
-from .projects import AmountIn, ProjectOut, Ref
+from .projects import AmountIn, OriginName, ProjectOut, Ref
 from .schemas import Page, PageQuery, Problem
 
 ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
@@ -156,11 +156,13 @@ class VisitLeadIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     industry: str | None = Field(None, max_length=50)
     amount_wan: AmountIn | None = None
-    out_of_province: bool = False
+    out_of_province: bool | None = Field(None, description="true exactly when origin is out_of_province")
+    origin: OriginName | None = Field(None, description="setting it sets out_of_province (and the other way)")
+    industrial: bool = Field(False, description="an industrial project (工业项目)")
     next_follow_up: dt.date | None = None
     notes: str | None = Field(None, max_length=5000)
-    team: str | None = Field(None, max_length=50, description="Default: the trip's or reception's team.")
-    officer: str | None = Field(None, max_length=100)
+    team_id: int | None = Field(None, description="Default: the trip's or reception's team.")
+    officer_id: int | None = Field(None, description="the user who follows the project")
     stage_changed_at: AwareDatetime | None = Field(None, description="When the lead was met; default now, "
                                                                      "never in the future.")
 

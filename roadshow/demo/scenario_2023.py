@@ -59,6 +59,7 @@ from ..services import (
     checkin,
     events,
     figures,
+    follow_ups,
     invitations,
     mail,
     organisations,
@@ -66,6 +67,7 @@ from ..services import (
     programme,
     questions,
     registration,
+    teams,
     users,
 )
 from ..services.credit_code import complete
@@ -105,6 +107,81 @@ USERS = [
     ("viewer@example.com", "roadshow-viewer", Role.viewer, "区领导 张"),
 ]
 ORGANISER, DOOR = "organiser@example.com", "door@example.com"
+
+# The bureau's staff (fictitious), organisers all: the officers who follow projects and the teams' people.
+STAFF_PASSWORD = "roadshow-staff"
+OFFICERS = ["陈科长", "周主任", "吴科长", "郑科长", "冯主任", "王主任", "孙科长", "李科长"]
+STAFF = OFFICERS + ["赵队长", "钱队长", "刘队长", "杨队长", "黄队长", "徐队长", "朱队长", "胡队长", "郭队长",
+                    "何队长", "高队长", "林队长", "罗队长", "梁干事", "宋干事", "唐干事", "许干事", "韩干事",
+                    "邓干事", "曹干事", "彭干事", "曾干事", "肖组长", "田组长", "董组长"]
+
+
+def staff_email(index: int) -> str:
+    return f"staff{index + 1:02d}@example.com"
+
+
+TEAM_NUMBERS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三"]
+# The nine industry teams (九大产业专班): each industry's officer leads it.
+INDUSTRY_TEAM_LEADERS = {"新一代信息技术": "陈科长", "新能源汽车及零部件": "陈科长", "数字创意和文化旅游": "冯主任",
+                         "高端装备制造": "李科长", "智能家电": "周主任", "绿色食品": "王主任", "生命健康": "吴科长",
+                         "新材料": "郑科长", "新能源": "郑科长"}
+STATIONS = [("驻宁波招商组", "宁波", "肖组长"), ("驻台州招商组", "台州", "田组长"), ("驻温州招商组", "温州", "董组长")]
+
+
+def team_plans() -> list[dict[str, Any]]:
+    """All 25 teams: name, kind, city or industry, leader and members (by staff name)."""
+    clerks = STAFF[STAFF.index("梁干事"):STAFF.index("肖组长")]
+    plans: list[dict[str, Any]] = []
+    for i, number in enumerate(TEAM_NUMBERS):
+        leader = STAFF[len(OFFICERS) + i]
+        members = [OFFICERS[i % len(OFFICERS)], clerks[i % len(clerks)]]
+        plans.append({"name": f"第{number}招商工作队", "kind": "team", "leader": leader, "members": members})
+    for industry, leader in INDUSTRY_TEAM_LEADERS.items():
+        members = [clerks[len(plans) % len(clerks)], clerks[(len(plans) + 3) % len(clerks)]]
+        plans.append({"name": f"{industry}产业专班", "kind": "industry", "industry": industry, "leader": leader,
+                      "members": members})
+    for name, city, leader in STATIONS:
+        plans.append({"name": name, "kind": "station", "city": city, "leader": leader,
+                      "members": [clerks[len(plans) % len(clerks)]]})
+    return plans
+
+
+# Who follows the projects DESIGN.md names (the rest of the pipeline names its officer in its row).
+NAMED_OFFICERS = {"数字经济产业园": "陈科长", "沐轩智能生产基地": "李科长",
+                  "质达 2GWh 钠离子电芯 + 2GWh PACK 项目": "郑科长",
+                  "科沛达半导体清洗设备项目": "陈科长", "旭火 5G 光纤设备生产线": "陈科长", "淮雅门窗项目": "郑科长",
+                  "淮南牛肉汤预制菜中央厨房": "王主任", "牛肉汤产业电商直播基地": "孙科长"}
+
+# Follow-up records (跟进记录) on the named projects: project, when, kind, by, note, next step, next date.
+FOLLOW_UPS = [
+    ("数字经济产业园", _at(2023, 3, 2, 15), "visit", "陈科长", "赴园区运营公司实地踏勘，确认一期用地 120 亩。",
+     "准备投资协议草案", date(2023, 3, 20)),
+    ("数字经济产业园", _at(2023, 5, 10, 10), "meeting", "陈科长", "与企业就入驻企业税收分成条款会商，基本达成一致。",
+     "报区政府常务会审议", date(2023, 6, 1)),
+    ("沐轩智能生产基地", _at(2023, 4, 12, 9, 30), "call", "李科长", "电话沟通厂房定制需求，企业希望 10 月前交付。",
+     "协调园区平台公司报价", date(2023, 5, 15)),
+    ("沐轩智能生产基地", _at(2023, 8, 24, 14), "reception", "李科长", "接待企业董事长一行考察标准化厂房。",
+     "确定签约时间", date(2023, 9, 20)),
+    ("质达 2GWh 钠离子电芯 + 2GWh PACK 项目", _at(2023, 2, 21, 10), "meeting", "郑科长",
+     "专班与企业技术团队对接环评与能评事项。", "环评报告送审", date(2023, 3, 15)),
+    ("质达 2GWh 钠离子电芯 + 2GWh PACK 项目", _at(2023, 7, 18, 16), "visit", "郑科长",
+     "现场查看施工准备，临时用电已接通。",
+     "督促 8 月上旬开工", date(2023, 8, 5)),
+    ("科沛达半导体清洗设备项目", _at(2023, 3, 30, 11), "message", "陈科长", "发送产业扶持政策汇编，企业确认收到。",
+     "约企业来淮考察", date(2023, 4, 20)),
+    ("科沛达半导体清洗设备项目", _at(2023, 9, 14, 10), "visit", "陈科长", "走访企业，设备进场计划已排定。",
+     "跟踪开工手续", date(2023, 10, 10)),
+    ("旭火 5G 光纤设备生产线", _at(2023, 10, 30, 15), "visit", "陈科长", "生产线调试完成，试生产良品率 96%。",
+     "协助申报投产认定", date(2023, 11, 25)),
+    ("淮雅门窗项目", _at(2023, 6, 20, 10), "call", "郑科长", "企业反映用工缺口 30 人，已对接区人社局。",
+     "跟踪招工进展", date(2023, 7, 1)),
+    ("淮南牛肉汤预制菜中央厨房", _at(2023, 4, 25, 10), "call", "王主任", "路演后回访，企业对冷链配套很关注。",
+     "整理冷链物流配套方案", date(2023, 5, 20)),
+    ("淮南牛肉汤预制菜中央厨房", _at(2023, 6, 28, 14, 30), "meeting", "王主任", "进入实质性洽谈，讨论选址与产能。",
+     "报送项目可研", FOLLOW_UP),
+    ("牛肉汤产业电商直播基地", _at(2023, 5, 9, 10), "message", "孙科长", "微信发送基地场地资料与直播补贴政策。",
+     "邀请企业实地看场地", FOLLOW_UP),
+]
 
 # name, kind, province, city, industry
 ORGANISATIONS = [
@@ -428,6 +505,7 @@ class _Replay:
 
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
+        self.staff: dict[str, User] = {}  # by name
         self.orgs: dict[str, Organisation] = {}
         self.events: dict[str, Event] = {}
         self.invitations: dict[str, Invitation] = {}
@@ -451,6 +529,21 @@ class _Replay:
     def user(self, email: str, password: str, role: Role, name: str) -> None:
         found = users.find_by_email(email)
         self.users[email] = found or users.create_user(email, password, role.value, name=name)
+        self.staff.setdefault(name, self.users[email])
+
+    def team(self, plan: dict[str, Any]) -> None:
+        if teams.team_by_name(plan["name"]) is not None:  # made already (by the other half of the bureau's demo)
+            return
+        teams.create_team({"name": plan["name"], "kind": plan["kind"], "city": plan.get("city"),
+                           "industry": plan.get("industry"), "leader_id": self.staff[plan["leader"]].id,
+                           "member_ids": [self.staff[name].id for name in plan["members"]]},
+                          actor=self.users[ORGANISER])
+
+    def follow_up(self, project: str, at: datetime, kind: str, by: str, note: str, next_step: str | None,
+                  next_day: date | None) -> None:
+        follow_ups.add_follow_up(self.projects[project], {"at": at, "kind": kind, "note": note,
+                                                          "next_step": next_step, "next_follow_up": next_day},
+                                 actor=self.staff[by])
 
     def organisation(self, index: int, name: str, kind: OrgKind, province: str, city: str,
                      industry: str | None) -> None:
@@ -515,6 +608,8 @@ class _Replay:
         last = plan.stages[-1][0]
         follow_up = FOLLOW_UP if last in (Stage.lead, Stage.negotiating) else None
         first_stage, first_at = plan.stages[0]
+        officer = plan.officer or NAMED_OFFICERS.get(plan.name)
+        officer_id = self.staff[officer].id if officer else None
         if plan.at_roadshow:
             roadshow = self.events[ROADSHOW["title"]]
             guests = {name: guests for name, _c, _s, _r, guests in INVITED}[plan.organisation]
@@ -523,13 +618,14 @@ class _Replay:
             project = pipeline.capture_lead(
                 roadshow, organisation_id=org.id, name=plan.name, actor=organiser, attendee_id=guest.id,
                 industry=plan.industry, amount_wan=plan.amount_wan, out_of_province=plan.out_of_province,
-                next_follow_up=follow_up, officer=plan.officer, captured_at=first_at, origin=origin,
+                next_follow_up=follow_up, officer_id=officer_id, captured_at=first_at, origin=origin,
                 industrial=industrial)
         else:
             project = pipeline.create_project(
                 {"name": plan.name, "organisation_id": org.id, "industry": plan.industry,
                  "amount_wan": plan.amount_wan, "out_of_province": plan.out_of_province,
-                 "officer": plan.officer, "next_follow_up": follow_up, "origin": origin, "industrial": industrial},
+                 "officer_id": officer_id, "next_follow_up": follow_up, "origin": origin,
+                 "industrial": industrial},
                 actor=organiser, stage=first_stage, stage_changed_at=first_at)
         self.projects[plan.name] = project
 
@@ -574,6 +670,17 @@ class _Replay:
         programme.schedule_meeting(interest, self.users[ORGANISER], meeting_at=at, meeting_place=place)
 
 
+def _programme(replay: _Replay) -> None:
+    """The roadshow's agenda with its pitched projects, the guests' interest and the meetings scheduled."""
+    for name, org_name, industry, amount, entered_at in PITCHED:
+        replay.at(entered_at, lambda args=(name, org_name, industry, amount): replay.pitched_project(*args))
+    replay.at(AGENDA_SET_AT, replay.agenda)
+    for org_name, project, meeting, note, marked_at in INTERESTS:
+        replay.at(marked_at, lambda args=(org_name, project, meeting, note): replay.interest(*args))
+    for org_name, project, meeting_at, place, scheduled_at in MEETINGS:
+        replay.at(scheduled_at, lambda args=(org_name, project, meeting_at, place): replay.meeting(*args))
+
+
 def _figures(replay: _Replay) -> None:
     """The money in place and the fixed assets formed (demo/figures_2023.py), entered at each month's end."""
     for plan in project_plans():
@@ -596,6 +703,11 @@ def timeline() -> _Replay:
     replay = _Replay()
     for email, password, role, name in USERS:
         replay.at(SET_UP_AT, lambda args=(email, password, role, name): replay.user(*args))
+    for index, name in enumerate(STAFF):
+        staff = (staff_email(index), STAFF_PASSWORD, Role.organiser, name)
+        replay.at(SET_UP_AT, lambda args=staff: replay.user(*args))
+    for plan in team_plans():
+        replay.at(SET_UP_AT, lambda plan=plan: replay.team(plan))
     for index, (name, kind, province, city, industry) in enumerate(ORGANISATIONS, start=1):
         org = (index, name, kind, province, city, industry)
         replay.at(SET_UP_AT, lambda args=org: replay.organisation(*args))
@@ -623,15 +735,10 @@ def timeline() -> _Replay:
             replay.at(at, lambda args=(plan.name, stage, at): replay.move(*args))
 
     _figures(replay)
-    for name, org_name, industry, amount, entered_at in PITCHED:
-        replay.at(entered_at, lambda args=(name, org_name, industry, amount): replay.pitched_project(*args))
-    replay.at(AGENDA_SET_AT, replay.agenda)
-    for org_name, project, meeting, note, marked_at in INTERESTS:
-        replay.at(marked_at, lambda args=(org_name, project, meeting, note): replay.interest(*args))
-    for org_name, project, meeting_at, place, scheduled_at in MEETINGS:
-        replay.at(scheduled_at, lambda args=(org_name, project, meeting_at, place): replay.meeting(*args))
-
+    _programme(replay)  # the day's agenda, pitched projects, interest and meetings
     visits_2023.add_to(replay)  # trips, receptions, funds and agents
+    for record in FOLLOW_UPS:
+        replay.at(record[1], lambda args=record: replay.follow_up(*args))
     replay.at(UPCOMING_CREATED_AT, lambda: replay.event(UPCOMING))
     return replay
 

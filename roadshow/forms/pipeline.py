@@ -29,8 +29,8 @@ class ProjectForm(FlaskForm):
     origin = SelectField(_l("Investor from"), choices=[SelectChoice("", _l("— not known —"))] + [
         SelectChoice(o.value, ORIGIN[o]) for o in Origin], validate_choice=False)
     industrial = BooleanField(_l("Industrial project"))
-    team = StringField(_l("Industry team"), validators=[Length(max=50)])
-    officer = StringField(_l("Responsible officer"), validators=[Length(max=100)])
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
+    officer_id = SelectField(_l("Responsible officer"), coerce=_int_or_none, validate_choice=False)
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
     referred_by_id = SelectField(_l("Referred by (fund or agent)"), coerce=_int_or_none, validate_choice=False)

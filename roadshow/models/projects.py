@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model
 from .organisations import Organisation
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .bureau import Team
+    from .users import User
 
 
 class Stage(str, enum.Enum):
@@ -54,10 +59,9 @@ class Project(Model):
     origin: Mapped[Origin | None] = mapped_column(Enum(Origin, native_enum=False, length=20))
     industrial: Mapped[bool] = mapped_column(default=False, server_default=false())  # 工业项目
     stage: Mapped[Stage] = mapped_column(StageType, default=Stage.lead, index=True)
-    team: Mapped[str | None] = mapped_column(String(50))
-    officer: Mapped[str | None] = mapped_column(String(100))
     # The bureau's side (models/bureau.py): the team it belongs to, the officer who follows it, and where it
-    # came from besides an event — a trip, a reception, or a referral by a fund or an agent.
+    # came from besides an event — a trip, a reception, or a referral by a fund or an agent. (The free-text
+    # `team` and `officer` columns were moved onto these by migration 0009 and dropped.)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     source_trip_id: Mapped[int | None] = mapped_column(ForeignKey("trips.id", ondelete="SET NULL"), index=True)
@@ -75,6 +79,8 @@ class Project(Model):
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     referred_by: Mapped[Organisation | None] = relationship(foreign_keys=[referred_by_id])
     related_project: Mapped[Project | None] = relationship(foreign_keys=[related_project_id], remote_side=[id])
+    team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
+    officer: Mapped[User | None] = relationship(foreign_keys=[officer_id])
     history: Mapped[list[StageChange]] = relationship(
         back_populates="project", order_by="StageChange.at, StageChange.id", cascade="all, delete-orphan"
     )

@@ -39,6 +39,8 @@ from ..models import (
     RegistrationStatus,
     Stage,
     StageChange,
+    Team,
+    User,
 )
 from .questions import answers_for_event, display, list_questions
 
@@ -166,9 +168,12 @@ def project_rows(filters=None) -> Iterator[list[Any]]:
     for project_id, stage, at in db.session.execute(select(reached)):
         if at is not None:  # UTCDateTime gives aware datetimes on both databases
             dates.setdefault(project_id, {})[Stage(stage)] = at.astimezone(shanghai).date()
-    stmt = (select(Project, Organisation.name, Event.title)
+    stmt = (select(Project, Organisation.name, Event.title, Team.name,
+                   func.coalesce(func.nullif(User.name, ""), User.email))
             .outerjoin(Organisation, Project.organisation_id == Organisation.id)
             .outerjoin(Event, Project.source_event_id == Event.id)
+            .outerjoin(Team, Project.team_id == Team.id)
+            .outerjoin(User, Project.officer_id == User.id)
             .order_by(Project.id).execution_options(yield_per=BATCH))
     if filters is not None:
         from .pipeline import project_query
@@ -176,9 +181,9 @@ def project_rows(filters=None) -> Iterator[list[Any]]:
         stmt = stmt.where(Project.id.in_(project_query(filters).with_only_columns(Project.id)))
     yes, no = _("Yes"), _("No")
     stages = {stage: str(label) for stage, label in STAGE.items()}
-    for project, org_name, event_title in db.session.execute(stmt):
+    for project, org_name, event_title, team_name, officer_name in db.session.execute(stmt):
         d = dates.get(project.id, {})
-        yield [project.id, project.name, org_name, project.industry, project.team, project.officer,
+        yield [project.id, project.name, org_name, project.industry, team_name, officer_name,
                stages[project.stage], project.amount_wan, yes if project.out_of_province else no, event_title,
                project.next_follow_up, project.notes,
                *[d.get(s) for s in (Stage.lead, Stage.negotiating, Stage.signed, Stage.started, Stage.producing,

@@ -33,10 +33,11 @@ from ..models import (
     RegistrationStatus,
     Stage,
     StageChange,
+    Team,
     User,
 )
 from ..models.types import utcnow
-from . import audit
+from . import audit, teams
 from .errors import Invalid, NotFound
 from .locks import lock_project
 
@@ -46,10 +47,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 AMOUNT_LIMIT = Decimal(10) ** 10
 # Phones' clocks drift; a change stamped a little ahead of the server is still "now".
 CLOCK_SKEW = timedelta(minutes=2)
-TEXT_LIMITS = {"name": 200, "team": 50, "officer": 100, "notes": 5000, "stage_note": 2000}
+TEXT_LIMITS = {"name": 200, "notes": 5000, "stage_note": 2000}
 
 EDITABLE = ("name", "organisation_id", "attendee_id", "source_event_id", "industry", "amount_wan",
-            "out_of_province", "team", "officer", "next_follow_up", "notes", "origin", "industrial")
+            "out_of_province", "team_id", "officer_id", "next_follow_up", "notes", "origin", "industrial")
 
 
 def now() -> datetime:
@@ -131,8 +132,13 @@ def _clean(fields: dict[str, Any], project: Project | None = None) -> dict[str, 
     """Validate the editable fields present in `fields`; returns the cleaned subset."""
     fields = {k: v for k, v in fields.items() if k in EDITABLE}
     _clean_text(fields, "name", required=True)
-    for name in ("team", "officer", "notes"):
-        _clean_text(fields, name)
+    _clean_text(fields, "notes")
+    if "team_id" in fields:
+        team = teams.clean_team_id(fields["team_id"])
+        fields["team_id"] = team.id if team is not None else None
+    if "officer_id" in fields:
+        officer = teams.clean_user_id(fields["officer_id"], "officer_id")
+        fields["officer_id"] = officer.id if officer is not None else None
     if "amount_wan" in fields:
         fields["amount_wan"] = clean_amount(fields["amount_wan"])
     if "industry" in fields:
@@ -185,9 +191,10 @@ def _clean_origin(fields: dict[str, Any], project: Project | None) -> None:
         fields["origin"] = None
 
 
-def default_team(industry: str | None) -> str | None:
-    """The district names its industry teams after the industry: 绿色食品 → 绿色食品产业专班 (data, not UI text)."""
-    return f"{industry}产业专班" if industry else None
+def default_team(industry: str | None) -> int | None:
+    """The id of the industry's team (产业专班), when there is one: a project of that industry belongs to it
+    unless it is given a team."""
+    return teams.industry_team_id(industry) if industry else None
 
 
 # --- stages ------------------------------------------------------------------------------------
@@ -196,6 +203,10 @@ def _clean_moment(at: datetime | None, project: Project | None) -> datetime:
     moment = now() if at is None else at
     if moment.tzinfo is None:
         raise Invalid({"stage_changed_at": [_("Give the time with its time zone.")]})
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: not an instant
+        raise Invalid({"stage_changed_at": [_("Give the time with its time zone.")]}) from None
     if moment > now() + CLOCK_SKEW:
         raise Invalid({"stage_changed_at": [_("A stage change cannot be dated in the future.")]})
     if project is not None and project.history:
@@ -284,8 +295,8 @@ def create_project(fields: dict[str, Any], *, actor: User | None, stage: Stage |
     if "name" not in fields:
         raise Invalid({"name": [_("This field is required.")]})
     cleaned = _clean(fields)
-    if not cleaned.get("team") and cleaned.get("industry"):
-        cleaned["team"] = default_team(cleaned["industry"])
+    if not cleaned.get("team_id") and cleaned.get("industry"):
+        cleaned["team_id"] = default_team(cleaned["industry"])
     project = Project(**cleaned)
     at = _clean_moment(stage_changed_at, None)
     changes = _move(project, target, at, stage_note, actor)
@@ -299,14 +310,15 @@ def create_project(fields: dict[str, Any], *, actor: User | None, stage: Stage |
 def capture_lead(event: Event, *, organisation_id: int, name: str, actor: User | None,
                  attendee_id: int | None = None, industry: str | None = None, amount_wan: Any = None,
                  out_of_province: bool | None = None, next_follow_up: date | None = None, notes: str | None = None,
-                 team: str | None = None, officer: str | None = None,
+                 team_id: int | None = None, officer_id: int | None = None,
                  captured_at: datetime | None = None, origin: Any = None, industrial: bool = False) -> Project:
     """A lead met at `event`: a project in stage `lead` with the event as its source."""
     if event is None:
         raise NotFound()
     fields = dict(name=name, organisation_id=organisation_id, attendee_id=attendee_id, source_event_id=event.id,
                   industry=industry, amount_wan=amount_wan, out_of_province=out_of_province,
-                  next_follow_up=next_follow_up, notes=notes, team=team, officer=officer, industrial=industrial)
+                  next_follow_up=next_follow_up, notes=notes, team_id=team_id, officer_id=officer_id,
+                  industrial=industrial)
     if origin is not None:
         fields["origin"] = origin
     if out_of_province is None:  # the origin, when given, decides it
@@ -353,7 +365,7 @@ def lead_candidates(event: Event) -> list[LeadCandidate]:
 
 def capture_checked_in_leads(event: Event, organisation_ids: list[int], *, actor: User | None,
                              industry: str | None = None, next_follow_up: date | None = None,
-                             team: str | None = None, officer: str | None = None) -> list[Project]:
+                             team_id: int | None = None, officer_id: int | None = None) -> list[Project]:
     """Bulk capture: one lead per chosen checked-in organisation, named after the organisation,
     with its first checked-in guest as the contact. All or nothing."""
     if not organisation_ids:
@@ -369,7 +381,7 @@ def capture_checked_in_leads(event: Event, organisation_ids: list[int], *, actor
         projects.append(capture_lead(
             event, organisation_id=org_id, attendee_id=candidate.checked_in[0].id, name=name,
             industry=industry or _known_industry(candidate.organisation.industry), next_follow_up=next_follow_up,
-            team=team, officer=officer, actor=actor))
+            team_id=team_id, officer_id=officer_id, actor=actor))
     return projects
 
 
@@ -420,7 +432,9 @@ class Filters:
     stage: Stage | None = None
     industry: str | None = None
     event_id: int | None = None
-    team: str | None = None
+    team_id: int | None = None
+    # "My projects": those the user is the officer of, or that belong to a team the user leads or is in.
+    mine: int | None = None
     q: str | None = None
     overdue: bool = False
 
@@ -430,8 +444,9 @@ SEARCH_MAX = 200
 _YES, _NO = frozenset({"1", "true", "on", "yes"}), frozenset({"", "0", "false", "off", "no"})
 
 
-def parse_filters(args: Mapping[str, str]) -> Filters:
-    """The pipeline's filters from a query string (?stage=&industry=&event_id=&team=&q=&overdue=): the
+def parse_filters(args: Mapping[str, str], user: User | None = None) -> Filters:
+    """The pipeline's filters from a query string (?stage=&industry=&event_id=&team_id=&mine=&q=&overdue=;
+    `mine` means `user`'s projects): the
     board's, the exports' and the API's. A malformed value is refused (Invalid, 422) with the field named,
     never silently dropped: a filtered list must not show more than was asked for."""
     errors: dict[str, list[str]] = {}
@@ -446,7 +461,15 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
             event_id = -1
         if not 0 < event_id < 2**31:
             errors["event_id"] = [_("Not a valid event number.")]
-    for name, limit in (("industry", FILTER_TEXT_MAX), ("team", FILTER_TEXT_MAX), ("q", SEARCH_MAX)):
+    team_id: int | None = None
+    if raw_team := args.get("team_id"):
+        team_id = int(raw_team) if raw_team.isdigit() and raw_team.isascii() and len(raw_team) < 11 else -1
+        if not 0 < team_id < 2**31:
+            errors["team_id"] = [_("Not a valid team number.")]
+    mine = (args.get("mine") or "").lower()
+    if mine not in _YES | _NO:
+        errors["mine"] = [_("Answer yes or no.")]
+    for name, limit in (("industry", FILTER_TEXT_MAX), ("q", SEARCH_MAX)):
         if len(args.get(name) or "") > limit:
             errors[name] = [_("At most %(n)d characters.", n=limit)]
     overdue = (args.get("overdue") or "").lower()
@@ -455,7 +478,8 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     if errors:
         raise Invalid(errors, "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
     return Filters(stage=Stage(stage) if stage else None, industry=args.get("industry") or None,
-                   event_id=event_id, team=args.get("team") or None, q=(args.get("q") or "").strip() or None,
+                   event_id=event_id, team_id=team_id,
+                   mine=user.id if user is not None and mine in _YES else None, q=(args.get("q") or "").strip() or None,
                    overdue=overdue in _YES)
 
 
@@ -471,8 +495,10 @@ def project_query(filters: Filters) -> Select:
         stmt = stmt.where(Project.industry == filters.industry)
     if filters.event_id is not None:
         stmt = stmt.where(Project.source_event_id == filters.event_id)
-    if filters.team:
-        stmt = stmt.where(Project.team == filters.team)
+    if filters.team_id is not None:
+        stmt = stmt.where(Project.team_id == filters.team_id)
+    if filters.mine is not None:
+        stmt = stmt.where(or_(Project.officer_id == filters.mine, Project.team_id.in_(teams.team_ids_of(filters.mine))))
     if filters.q and filters.q.strip():
         pattern = f"%{_escape_like(filters.q.strip().lower())}%"
         stmt = stmt.where(or_(func.lower(Project.name).like(pattern, escape="\\"),
@@ -507,9 +533,8 @@ def overdue_follow_ups() -> list[Project]:
     return list_projects(Filters(overdue=True), per_page=500)[0]
 
 
-def teams() -> list[str]:
-    return [t for t in db.session.scalars(select(Project.team).where(Project.team.is_not(None))
-                                           .distinct().order_by(Project.team)) if t is not None]
+def team_choices() -> list[Team]:
+    return teams.list_teams()
 
 
 def users_by_id(ids: Iterable[int | None]) -> dict[int, User]:

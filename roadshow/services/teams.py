@@ -5,14 +5,16 @@ Projects, trips and receptions belong to a team (`team_id`). A station (驻点�
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Team, TeamKind, User
+from ..models import Project, Reception, Team, TeamKind, Trip, User
+from ..models.bureau import team_members
 from . import audit
 from .errors import Invalid, InvalidValue, NotFound
 from .values import clean_text, require_text
@@ -36,7 +38,7 @@ def list_teams(kind: TeamKind | str | None = None) -> list[Team]:
     stmt = select(Team).options(selectinload(Team.members), selectinload(Team.leader))
     if kind is not None:
         stmt = stmt.where(Team.kind == TeamKind(kind))
-    return list(db.session.scalars(stmt.order_by(Team.kind, Team.name, Team.id)))
+    return list(db.session.scalars(stmt.order_by(Team.kind, Team.id)))  # kind, then as created: 第一 … 第十三
 
 
 def team_by_name(name: str) -> Team | None:
@@ -163,3 +165,57 @@ def team_counts() -> dict[str, int]:
     counts = {kind.value: 0 for kind in TeamKind}
     counts.update({kind.value: n for kind, n in rows})
     return counts
+
+
+def industry_team_id(industry: str) -> int | None:
+    """The industry's 产业专班: the team of kind industry for it (by its industry, else by the district's
+    naming, "<industry>产业专班"), or None."""
+    return db.session.scalars(
+        select(Team.id).where(Team.kind == TeamKind.industry,
+                              or_(Team.industry == industry, Team.name == f"{industry}产业专班"))
+        .order_by(Team.industry.is_(None), Team.id)).first()
+
+
+def team_ids_of(user_id: int) -> CompoundSelect:
+    """The teams a user leads or is a member of (a subquery, for "my projects")."""
+    return select(Team.id).where(Team.leader_id == user_id).union(
+        select(team_members.c.team_id).where(team_members.c.user_id == user_id))
+
+
+def active_users() -> list[User]:
+    """The users a leader, member or officer is chosen among."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id)))
+
+
+@dataclass
+class TeamWork:
+    """What a team holds: its projects, trips and receptions, counted."""
+
+    projects: int = 0
+    trips: int = 0
+    receptions: int = 0
+
+
+def work_counts() -> dict[int, TeamWork]:
+    """Per team id, how many projects, trips and receptions belong to it (three grouped counts)."""
+    counts: dict[int, TeamWork] = {}
+    for model, attr in ((Project, "projects"), (Trip, "trips"), (Reception, "receptions")):
+        column = model.team_id
+        for team_id, n in db.session.execute(select(column, func.count()).where(column.is_not(None))
+                                             .group_by(column)).all():
+            if team_id is not None:
+                setattr(counts.setdefault(team_id, TeamWork()), attr, n)
+    return counts
+
+
+def team_work(team: Team, limit: int = 200) -> tuple[list[Project], list[Trip], list[Reception]]:
+    """A team's projects (latest change first), trips and receptions (latest first), read-only."""
+    projects = db.session.scalars(select(Project).where(Project.team_id == team.id)
+                                  .options(selectinload(Project.organisation))
+                                  .order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)).all()
+    trips = db.session.scalars(select(Trip).where(Trip.team_id == team.id)
+                               .order_by(Trip.starts_on.desc(), Trip.id.desc()).limit(limit)).all()
+    receptions = db.session.scalars(select(Reception).where(Reception.team_id == team.id)
+                                    .options(selectinload(Reception.organisations))
+                                    .order_by(Reception.date.desc(), Reception.id.desc()).limit(limit)).all()
+    return list(projects), list(trips), list(receptions)

@@ -396,17 +396,20 @@ def list_trips(filters: VisitFilters, page: int = 1, per_page: int = 50) -> tupl
 
 # --- leads and the source of a project ---------------------------------------------------------
 
-LEAD_FIELDS = ("organisation_id", "name", "industry", "amount_wan", "out_of_province", "next_follow_up", "notes",
-               "team", "officer")
+LEAD_FIELDS = ("organisation_id", "name", "industry", "amount_wan", "out_of_province", "origin", "industrial",
+               "next_follow_up", "notes", "team_id", "officer_id")
 
 
 def _capture(fields: Mapping[str, Any], source: dict[str, Any], team: Team | None, *, actor: User | None,
              captured_at: datetime | None) -> Project:
     data = {k: fields.get(k) for k in LEAD_FIELDS if k in fields}
+    for name in ("out_of_province", "origin"):  # one given decides the other (pipeline._clean_origin)
+        if data.get(name) is None:
+            data.pop(name, None)
     if data.get("organisation_id") is None:
         raise Invalid({"organisation_id": [_("Choose the organisation.")]})
-    if not data.get("team") and team is not None and len(team.name) <= pipeline.TEXT_LIMITS["team"]:
-        data["team"] = team.name  # the lead is followed by the team that met it
+    if data.get("team_id") is None and team is not None:
+        data["team_id"] = team.id  # the lead is followed by the team that met it
     return pipeline.create_project({**data, **source}, actor=actor, stage=Stage.lead, stage_changed_at=captured_at)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import downloads
-from ..permissions import P, require
+from ..permissions import P, current_actor, require
 from ..services import pipeline
 
 bp = Blueprint("exports", __name__)
@@ -19,4 +19,4 @@ def attendees(event_id: int, fmt: str):
 @bp.get("/pipeline/export/projects.<any(csv, xlsx):fmt>")
 @require(P.read_personal_data)
 def projects(fmt: str):
-    return downloads.projects(fmt, pipeline.parse_filters(request.args))
+    return downloads.projects(fmt, pipeline.parse_filters(request.args, current_actor()))

@@ -8,10 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..forms.pipeline import BulkLeadForm, InvestmentForm, MoveForm, ProjectForm
+from ..forms.teams import FollowUpForm
 from ..models import Attendee, Event, EventStatus, Organisation, Origin, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
-from ..services import figures, pipeline, reports, visits
+from ..services import figures, pipeline, reports, teams, visits
+from ..services import follow_ups as follow_up_records
 from ..services.errors import Invalid
 from ..services.events import get_event
 from ..uow import atomic
@@ -47,11 +49,11 @@ def _industry_choices(blank: str) -> list[SelectChoice]:
 @bp.get("/")
 @require(P.read_projects)
 def board():
-    filters = pipeline.parse_filters(request.args)
+    filters = pipeline.parse_filters(request.args, current_actor())
     columns = pipeline.board(filters)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
     return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
-                           industries=pipeline.industry_names(), teams=pipeline.teams(), events=events,
+                           industries=pipeline.industry_names(), teams=pipeline.team_choices(), events=events,
                            stages=list(Stage))
 
 
@@ -78,7 +80,8 @@ def _project_page(item, investment_form: InvestmentForm):
     return render_template("pipeline/project.html", project=item, event=event, event_url=event_url,
                            attendee=attendee, users=users, today=pipeline.today(),
                            investments=figures.project_investments(item), investment_form=investment_form,
-                           source=visits.source_of(item))
+                           source=visits.source_of(item),
+                           follow_ups=follow_up_records.list_follow_ups(item), follow_up_form=FollowUpForm())
 
 
 @bp.post("/projects/<int:project_id>/investments")
@@ -123,14 +126,21 @@ def _fill_project_choices(form: ProjectForm, event: Event | None = None, project
     referrers = db.session.scalars(select(Organisation).where(Organisation.kind.in_(visits.REFERRER_KINDS))
                                    .order_by(Organisation.name)).all()
     form.referred_by_id.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(o.id, o.name) for o in referrers]
+    default = _("— the industry's team —") if project is None else _("— none —")
+    form.team_id.choices = [SelectChoice("", default)] + [
+        SelectChoice(t.id, t.name) for t in teams.list_teams()]
+    form.officer_id.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(u.id, u.name or u.email) for u in teams.active_users()]
+    if project is not None and project.officer is not None and not project.officer.active:
+        form.officer_id.choices.append(SelectChoice(project.officer_id, project.officer.name or project.officer.email))
 
 
 def _project_fields(form: ProjectForm) -> dict:
     return dict(name=form.name.data, organisation_id=form.organisation_id.data,
                 attendee_id=form.attendee_id.data, industry=form.industry.data or None,
                 amount_wan=form.amount_wan.data, origin=form.origin.data or None,
-                industrial=form.industrial.data, team=form.team.data,
-                officer=form.officer.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data,
+                industrial=form.industrial.data, team_id=form.team_id.data,
+                officer_id=form.officer_id.data, next_follow_up=form.next_follow_up.data, notes=form.notes.data,
                 referred_by_id=form.referred_by_id.data)
 
 

@@ -7,7 +7,17 @@ import pytest
 from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import AuditEntry, CheckIn, InvitationStatus, OrgKind, RegistrationStatus
+from roadshow.models import (
+    AuditEntry,
+    CheckIn,
+    InvitationStatus,
+    OrgKind,
+    RegistrationStatus,
+    Role,
+    Team,
+    TeamKind,
+    User,
+)
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("industries", "frozen_clock")
@@ -20,7 +30,12 @@ def met(app):
         ev = factories.event("淮南招商推介会", starts_at=factories.aware(2031, 5, 20))
         org = factories.organisation("老乡鸡集团有限公司", province="安徽省")
         reg = factories.registration(ev, org=org, attendees=2, names=["束总", "王经理"])
-        return {"event": ev.id, "org": org.id, "attendees": [a.id for a in reg.attendees]}
+        food = Team(name="绿色食品产业专班", kind=TeamKind.industry, industry="绿色食品")
+        officer = User(email="li@example.com", name="李科长", role=Role.organiser, password_hash="x")
+        db.session.add_all([food, officer])
+        db.session.commit()
+        return {"event": ev.id, "org": org.id, "attendees": [a.id for a in reg.attendees], "food_team": food.id,
+                "officer": officer.id}
 
 
 def test_capture_lead_at_event(client, auth, met):
@@ -34,7 +49,7 @@ def test_capture_lead_at_event(client, auth, met):
     assert p["stage"] == "lead" and p["source_event_id"] == met["event"]
     assert p["source_event"] == {"id": met["event"], "title": "淮南招商推介会"}
     assert p["organisation"]["name"] == "老乡鸡集团有限公司" and p["attendee_id"] == met["attendees"][0]
-    assert p["amount_wan"] == 18000.5 and p["team"] == "绿色食品产业专班"
+    assert p["amount_wan"] == 18000.5 and p["team"] == "绿色食品产业专班" and p["team_id"] == met["food_team"]
     assert p["next_follow_up"] == "2032-02-15" and p["overdue"] is False
     history = client.get(f"/api/v1/projects/{p['id']}/history", headers=h).json
     assert [(c["from"], c["to"]) for c in history["items"]] == [(None, "lead")]
@@ -112,7 +127,8 @@ def test_patch_any_field_is_audited(app, client, auth, met):
     h = auth("organiser")
     pid = client.post("/api/v1/projects", headers=h, json={"name": "旧名", "amount_wan": 1}).json["id"]
     r = client.patch(f"/api/v1/projects/{pid}", headers=h, json={
-        "name": "新名", "amount_wan": "2500.25", "industry": "新材料", "team": "新材料产业专班", "officer": "李科长",
+        "name": "新名", "amount_wan": "2500.25", "industry": "新材料", "team_id": met["food_team"],
+        "officer_id": met["officer"],
         "out_of_province": True, "next_follow_up": "2032-01-10", "notes": None})
     assert r.status_code == 200, r.json
     assert (r.json["name"], r.json["amount_wan"], r.json["officer"], r.json["overdue"]) == (
@@ -136,7 +152,7 @@ def test_filters_and_search(client, auth, app, met):
         "organisation_id": met["org"], "name": "中央厨房", "industry": "绿色食品", "next_follow_up": "2032-01-05"}).json
     b = client.post("/api/v1/projects", headers=h, json={
         "name": "智能产线", "organisation_id": other_org, "industry": "高端装备制造", "stage": "negotiating",
-        "team": "装备专班"}).json
+        "team_id": met["food_team"]}).json
 
     def ids(**params):
         r = client.get("/api/v1/projects", headers=h, query_string=params)
@@ -147,7 +163,7 @@ def test_filters_and_search(client, auth, app, met):
     assert ids(stage="negotiating") == [b["id"]]
     assert ids(industry="绿色食品") == [a["id"]]
     assert ids(event_id=met["event"]) == [a["id"]]
-    assert ids(team="装备专班") == [b["id"]]
+    assert ids(team_id=met["food_team"]) == sorted([a["id"], b["id"]])  # a: its industry's team by default
     assert ids(q="沐轩") == [b["id"]]  # organisation name
     assert ids(q="厨房") == [a["id"]]  # project name
     assert ids(q="%") == []

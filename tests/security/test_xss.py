@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from roadshow.extensions import db
-from roadshow.models import CheckIn, Project, Stage, StageChange
+from roadshow.models import CheckIn, Project, Role, Stage, StageChange, Team, TeamKind, User
 from roadshow.models.types import utcnow
 from tests import factories
 from tests.conftest import PASSWORD, sign_in
@@ -27,7 +27,9 @@ def _hostile_world():
     db.session.add(CheckIn(event_id=ev.id, attendee_id=reg.attendees[0].id, scanned_at=utcnow(), device=IMG))
     project = Project(name=f"项目{SCRIPT}", organisation=org, source_event_id=ev.id, stage=Stage.lead,
                       amount_wan=Decimal("100.00"), notes=f"备注{IMG}", next_follow_up=date(2020, 1, 1),
-                      industry="新能源", team=f"专班{SCRIPT}", officer=IMG)
+                      industry="新能源", team=Team(name=f"专班{SCRIPT}", kind=TeamKind.team),
+                      officer=User(email="xss-officer@example.com", name=IMG, role=Role.organiser,
+                                   password_hash="x"))
     project.history.append(StageChange(to_stage=Stage.lead, at=utcnow(), note=f"说明{SCRIPT}"))
     db.session.add(project)
     db.session.commit()
