@@ -67,10 +67,11 @@ def follow_ups():
 @bp.get("/projects/<int:project_id>")
 @require(P.read_projects)
 def project(project_id: int):
-    return _project_page(pipeline.get_project(project_id), InvestmentForm(formdata=None))
+    return project_page(pipeline.get_project(project_id), InvestmentForm(formdata=None))
 
 
-def _project_page(item, investment_form: InvestmentForm):
+def project_page(item, investment_form: InvestmentForm, follow_up_form: FollowUpForm | None = None):
+    """The project page; a form given back with its errors (figures, follow-up) shows them beside its fields."""
     event = db.session.get(Event, item.source_event_id) if item.source_event_id else None
     attendee = db.session.get(Attendee, item.attendee_id) if item.attendee_id else None
     users = pipeline.users_by_id(c.user_id for c in item.history)
@@ -81,7 +82,8 @@ def _project_page(item, investment_form: InvestmentForm):
                            attendee=attendee, users=users, today=pipeline.today(),
                            investments=figures.project_investments(item), investment_form=investment_form,
                            source=visits.source_of(item),
-                           follow_ups=follow_up_records.list_follow_ups(item), follow_up_form=FollowUpForm())
+                           follow_ups=follow_up_records.list_follow_ups(item),
+                           follow_up_form=follow_up_form or FollowUpForm())
 
 
 @bp.post("/projects/<int:project_id>/investments")
@@ -100,7 +102,7 @@ def record_investment(project_id: int):
         else:
             flash(_("The figures of %(month)s were recorded.", month=form.month.data.strip()), "success")
             return redirect(url_for("pipeline.project", project_id=item.id) + "#investments")
-    return _project_page(item, form)
+    return project_page(item, form)
 
 
 def _fill_project_choices(form: ProjectForm, event: Event | None = None, project=None) -> None:

@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from .. import labels
-from ..extensions import db
 from ..forms.teams import FollowUpForm, TeamForm
-from ..models import Attendee, Event, FollowUpKind, TeamKind
+from ..models import FollowUpKind, TeamKind
 from ..permissions import P, current_actor, require
 from ..services import follow_ups, pipeline, teams
 from ..services.errors import Invalid
@@ -128,10 +127,6 @@ def add_follow_up(project_id: int):
             flash(_("The follow-up was recorded."), "success")
             return redirect(url_for("pipeline.project", project_id=project.id) + "#follow-ups")
     # The project page again, with the record's errors beside its fields.
-    event = db.session.get(Event, project.source_event_id) if project.source_event_id else None
-    attendee = db.session.get(Attendee, project.attendee_id) if project.attendee_id else None
-    return render_template(
-        "pipeline/project.html", project=project, event=event,
-        event_url=url_for("events.detail", event_id=event.id) if event is not None else None, attendee=attendee,
-        users=pipeline.users_by_id(c.user_id for c in project.history), today=pipeline.today(),
-        follow_ups=follow_ups.list_follow_ups(project), follow_up_form=form), 422
+    from .pipeline import InvestmentForm, project_page
+
+    return project_page(project, InvestmentForm(formdata=None), follow_up_form=form), 422

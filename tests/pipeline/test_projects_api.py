@@ -218,7 +218,7 @@ def test_event_report_funnel(app, client, auth):
     assert {k: report[k] for k in ("invited", "registered", "checked_in", "leads", "signed", "amount_wan")} == {
         "invited": 3, "registered": 5, "checked_in": 3, "leads": 2, "signed": 1, "amount_wan": 120000}
     assert report["leads_amount_wan"] == 170000.05
-    assert report["by_kind"]["fund"] == {"invited": 1, "registered": 2, "checked_in": 1, "leads": 1,
+    assert report["by_kind"]["fund"] == {"invited": 1, "registered": 2, "checked_in": 1, "interests": 0, "leads": 1,
                                          "leads_amount_wan": 50000.05, "signed": 0, "amount_wan": 0}
     assert report["by_kind"]["enterprise"]["signed"] == 1
     assert report["by_kind"]["enterprise"]["invited"] == 2

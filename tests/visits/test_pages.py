@@ -83,7 +83,7 @@ def test_lead_from_a_trip_and_the_organisation_page(client, make_user, app, bure
     assert r.status_code == 302, r.get_data(as_text=True)
     with app.app_context():
         project = db.session.scalar(select(Project).where(Project.name == "数字文旅项目"))
-        assert project.source_trip_id == trip_id and project.team == "第二招商工作队"
+        assert project.source_trip_id == trip_id and project.team.name == "第二招商工作队"
         project_id = project.id
     html = client.get(f"/pipeline/projects/{project_id}").get_data(as_text=True)
     assert 'id="project-source"' in html and f"/trips/{trip_id}" in html
