@@ -95,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
         console,
         events,
         exports,
+        figures,
         invitations,
         messages,
         organisations,
@@ -108,7 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     for module in (auth, console, organisations, events, invitations, registrations, public, checkin, calendar,
-                   pipeline, exports, admin, programme, messages, questions, teams):
+                   pipeline, exports, admin, programme, messages, questions, teams, figures):
         app.register_blueprint(module.bp)
     from .web import privacy as privacy_pages
     app.register_blueprint(privacy_pages.bp)
@@ -312,6 +313,7 @@ def _init_templates(app: Flask) -> None:
             "event_status_label": lambda status: labels.EVENT_STATUS[status],
             "org_kind_label": lambda kind: labels.ORG_KIND[kind],
             "origin_label": lambda origin: labels.ORIGIN[origin],
+            "metric_label": lambda metric: labels.METRIC[metric],
         }
 
     @app.template_global()

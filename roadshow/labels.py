@@ -110,3 +110,16 @@ FOLLOW_UP_KIND = {
     FollowUpKind.message: _l("Message"),
     FollowUpKind.other: _l("Other"),
 }
+
+# The monthly report's metrics (services/targets.py METRICS), for its page and its spreadsheet.
+METRIC = {
+    "signed_count": _l("Newly signed projects"),
+    "signed_amount_wan": _l("Signed amount (10k yuan)"),
+    "started_count": _l("Newly started projects"),
+    "producing_count": _l("Newly in production"),
+    "out_of_province_over_100m_funds_wan": _l("Funds in place in out-of-province projects of 100m yuan or more"),
+    "industrial_fixed_asset_wan": _l("Fixed-asset investment formed by industrial projects"),
+    "trips": _l("Trips"),
+    "receptions": _l("Receptions"),
+    "companies_visited": _l("Companies visited"),
+}

@@ -206,3 +206,74 @@ def monthly_report(month: date) -> dict[str, Any]:
         team["rank"] = rank
     return {"month": f"{month.year:04d}-{month.month:02d}", "district": district, "teams": teams,
             "stalled": stalled(month)}
+
+
+def monthly_workbook(report: dict[str, Any]):
+    """The monthly report as an XLSX file: the district, the teams' ranking and the stalled projects; counts
+    as whole numbers, 万元 as exact numbers with two decimals, completion rates as percentages."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..labels import METRIC, STAGE
+    from .exports import force_text, xlsx_text
+
+    wan, percent = "#,##0.00", "0.0%"
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    def sheet(title: str, header: list[str], rows: list[list[Any]], formats: dict[int, str]) -> None:
+        ws = wb.create_sheet(title[:31])
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([xlsx_text(v) if isinstance(v, str) else v for v in row])
+            force_text(ws[ws.max_row])
+            for col, number_format in formats.items():
+                ws.cell(ws.max_row, col).number_format = number_format
+        for i, text in enumerate(header, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, min(44, len(str(text)) * 2 + 4))
+        ws.freeze_panes = "A2"
+
+    def formats_for(metric: str, first: int) -> dict[int, str]:
+        number = wan if metric in AMOUNTS else "0"
+        return {first: number, first + 1: number, first + 2: number, first + 3: percent}
+
+    header = [_("Indicator"), _("This month"), _("Year to date"), _("Target"), _("Completion")]
+    district_rows = []
+    for metric in METRICS:
+        m = report["district"][metric]
+        district_rows.append([str(METRIC[metric]), m["month"], m["year_to_date"], m["target"], m["completion"]])
+    sheet(_("District %(month)s", month=report["month"]), header, district_rows, {})
+    ws = wb.worksheets[-1]
+    for row_number, metric in enumerate(METRICS, start=2):  # each indicator its own number format
+        for col, number_format in formats_for(metric, 2).items():
+            ws.cell(row_number, col).number_format = number_format
+
+    team_header = [_("Rank"), _("Team"), _("Completion")]
+    team_rows: list[list[Any]] = []
+    team_formats = {3: percent}
+    for metric in METRICS:
+        team_header += [f"{METRIC[metric]} · {_('Year to date')}", f"{METRIC[metric]} · {_('Target')}"]
+    for team in report["teams"]:
+        row: list[Any] = [team["rank"], team["name"], team["score"]]
+        for metric in METRICS:
+            row += [team[metric]["year_to_date"], team[metric]["target"]]
+        team_rows.append(row)
+    for index, metric in enumerate(METRICS):
+        number = wan if metric in AMOUNTS else "0"
+        team_formats[4 + 2 * index] = number
+        team_formats[5 + 2 * index] = number
+    sheet(_("Teams"), team_header, team_rows, team_formats)
+
+    flags = {"yellow": _("Yellow"), "red": _("Red")}
+    sheet(_("Stalled projects"),
+          [_("Flag"), _("Project"), _("Stage"), _("Since"), _("Days"), _("Team"), _("Last follow-up")],
+          [[str(flags[s["flag"]]), s["name"], str(STAGE[Stage(s["stage"])]), s["since"], s["days"], s["team"] or "",
+            (s["last_follow_up"]["note"] if s["last_follow_up"] else "")] for s in report["stalled"]], {})
+    out = BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
