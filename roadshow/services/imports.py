@@ -66,6 +66,8 @@ KIND_NAMES.update({
     "电商": OrgKind.ecommerce, "电子商务": OrgKind.ecommerce, "电商企业": OrgKind.ecommerce,
     "协会": OrgKind.association, "商会": OrgKind.association, "行业协会": OrgKind.association,
     "政府": OrgKind.government, "政府部门": OrgKind.government, "机关": OrgKind.government,
+    "委托招商机构": OrgKind.agent, "招商代理": OrgKind.agent, "招商代理机构": OrgKind.agent, "委托招商": OrgKind.agent,
+    "investment-promotion agent": OrgKind.agent,
     "其他": OrgKind.other, "其它": OrgKind.other,
 })
 
@@ -262,8 +264,9 @@ def _validate(row: Row) -> None:
     if kind:
         found = KIND_NAMES.get(kind.lower())
         if found is None:
-            row.error("kind", _("Unknown kind “%(kind)s”: use 企业, 基金, 银行, 孵化器, 电商, 协会, 政府 or 其他.",
-                                kind=kind[:40]))
+            row.error("kind", _(
+                "Unknown kind “%(kind)s”: use 企业, 基金, 银行, 孵化器, 电商, 协会, 政府, 委托招商机构 or 其他.",
+                kind=kind[:40]))
         row.values["kind"] = found
     else:
         row.values["kind"] = None

@@ -164,7 +164,8 @@ def test_twenty_invitations_for_the_beef_soup_roadshow_from_excel(client, hdr, a
     db.session.commit()
     roadshow = db.session.query(factories.Event).filter_by(title=demo.ROADSHOW["title"]).one()
     kinds = {OrgKind.enterprise: "企业", OrgKind.fund: "基金", OrgKind.bank: "银行", OrgKind.incubator: "孵化器",
-             OrgKind.ecommerce: "电商", OrgKind.association: "协会", OrgKind.government: "政府"}
+             OrgKind.ecommerce: "电商", OrgKind.association: "协会", OrgKind.government: "政府",
+             OrgKind.agent: "委托招商机构"}
     rows = []
     for index, (name, kind, *_rest) in enumerate(demo.ORGANISATIONS[:20], start=1):
         rows.append((name, kinds[kind], "", f"联系人{index}", f"guest{index}@example.com",
