@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from spectree import Response
 
 from ..permissions import P, require
-from ..services import reports
+from ..services import reports, summary
 from ..services.events import get_event
 from . import bp, spec
 from .schemas import Problem
@@ -112,3 +112,66 @@ def pipeline_report(query: ReportQuery):
 def event_report(event_id: int):
     """An event's funnel: invited → registered → checked in → leads → signed, with amounts, by kind."""
     return EventReport.model_validate(reports.event_report(get_event(event_id)))
+
+
+# --- the year summary ----------------------------------------------------------------------------
+
+class SummaryQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int = Field(ge=2000, le=2100)
+
+
+class TeamCounts(BaseModel):
+    team: int = Field(description="招商工作队 set up by the year's end")
+    industry: int = Field(description="产业专班")
+    station: int = Field(description="驻点招商组")
+
+
+class TripsOut(BaseModel):
+    count: int = Field(description="trips begun in the year")
+    destinations: list[str] = Field(description="their cities, most visited first, then by name")
+
+
+class FundOut(BaseModel):
+    name: str
+    fund_size_wan: Wan | None
+
+
+class SummaryEvent(BaseModel):
+    id: int
+    title: str
+    date: date
+
+
+class SummaryProjects(BaseModel):
+    signed: list[str]
+    started: list[str]
+    producing: list[str]
+
+
+class YearSummary(BaseModel):
+    year: int
+    out_of_province_over_100m_funds_wan: Wan = Field(description="the official 亿元以上省外项目资金")
+    industrial_fixed_asset_wan: Wan
+    signed: Total
+    started: Total
+    producing: Total
+    teams: TeamCounts
+    stations: list[str] = Field(description="the cities of the station teams")
+    trips: TripsOut
+    companies_visited: int = Field(description="distinct organisations of any kind visited on the year's trips")
+    receptions: int
+    funds: list[FundOut] = Field(description="funds that referred a project active in the year, or were visited "
+                                             "or received during it")
+    agents: list[str]
+    events: list[SummaryEvent] = Field(description="events held in the year")
+    projects: SummaryProjects = Field(description="projects that entered each stage in the year, largest first")
+
+
+@bp.get("/reports/summary")
+@require(P.read_reports)
+@spec.validate(resp=Response(HTTP_200=YearSummary, HTTP_422=Problem, **ERRORS), tags=["reports"])
+def year_summary(query: SummaryQuery):
+    """The year summary (年度招商工作综述) in figures and names; the year is Beijing's."""
+    return YearSummary.model_validate(summary.year_summary(query.year))

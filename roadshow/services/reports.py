@@ -39,6 +39,7 @@ from .pipeline import SHANGHAI
 
 UNASSIGNED = "unassigned"  # by_industry key for projects without an industry
 CENT = Decimal("0.01")
+REACHED = [Stage.signed, Stage.started, Stage.producing]  # the stages a period's report counts as entered
 
 
 def fen_sum(column):
@@ -87,6 +88,19 @@ def _stage_at_end(p: Period):
             .where(StageChange.at < p.end).group_by(StageChange.project_id).subquery())
 
 
+def entered_in(p: Period):
+    """(project_id, to_stage) of each project that entered signed, started or producing in the period, once per
+    stage: what the report's `signed`, `started` and `producing` count (the year summary names them)."""
+    return (select(StageChange.project_id, StageChange.to_stage)
+            .where(StageChange.to_stage.in_(REACHED), StageChange.at >= p.start, StageChange.at < p.end)
+            .distinct().subquery())
+
+
+def held_in(p: Period):
+    """The condition of an event held in the period (begun in it, not cancelled)."""
+    return and_(Event.starts_at >= p.start, Event.starts_at < p.end, Event.status != EventStatus.cancelled)
+
+
 def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
     """Five queries whatever the number of projects: the pipeline at the period's end by stage and
     industry, the stages entered in the period by industry and source event, and the events."""
@@ -112,12 +126,10 @@ def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
             slot(industry)["amount_wan"] += int(fen)
 
     # What entered signed, started and producing in the period: each project once per stage.
-    reached = {stage: [0, 0] for stage in (Stage.signed, Stage.started, Stage.producing)}
+    reached = {stage: [0, 0] for stage in REACHED}
     over_100m = [0, 0]
     signed_by_event: dict[int, list[int]] = {}
-    entered = (select(StageChange.project_id, StageChange.to_stage)
-               .where(StageChange.to_stage.in_(list(reached)), StageChange.at >= p.start, StageChange.at < p.end)
-               .distinct().subquery())
+    entered = entered_in(p)
     big = case((and_(Project.out_of_province.is_(True), Project.amount_wan >= 10000), 1), else_=0)
     for stage, industry, event_id, is_big, count, fen in db.session.execute(
             select(entered.c.to_stage, Project.industry, Project.source_event_id, big,
@@ -170,8 +182,7 @@ def _by_event(p: Period, signed: dict[int, list[int]]) -> list[dict[str, Any]]:
         .join(StageChange, StageChange.id == first.c.change_id)
         .where(Project.source_event_id.is_not(None), StageChange.at >= p.start, StageChange.at < p.end)
         .group_by(Project.source_event_id))}
-    held = set(db.session.scalars(select(Event.id).where(
-        Event.starts_at >= p.start, Event.starts_at < p.end, Event.status != EventStatus.cancelled)))
+    held = set(db.session.scalars(select(Event.id).where(held_in(p))))
     ids = held | set(leads) | set(signed)
     if not ids:
         return []
