@@ -1,10 +1,11 @@
-"""Console: the bureau's figures — the monthly report (月调度), printable, with its spreadsheet and charts."""
+"""Console: the bureau's figures — the monthly report (月调度), printable, with its spreadsheet and charts, and the
+year summary (年度招商工作综述) written as prose."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 
 from ..permissions import P, require
-from ..services import monthly, pipeline
+from ..services import monthly, pipeline, summary
 from ..services.errors import Invalid
 from ..services.figures import month_label
 
@@ -38,3 +39,34 @@ def monthly_xlsx():
     return send_file(monthly.monthly_workbook(monthly.monthly_report(month)), as_attachment=True,
                      download_name=f"monthly-{month_label(month)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/summary")
+@require(P.read_reports)
+def year_summary():
+    """The year's summary as the bureau writes it (this year by default); a malformed year is a 422 page."""
+    raw = request.args.get("year")
+    try:
+        year = summary.parse_year(raw) if raw else pipeline.today().year
+    except Invalid as exc:
+        return render_template("figures/summary.html", summary=None, paragraphs=[], year=(raw or "")[:4],
+                               error=" ".join(m for ms in exc.errors.values() for m in ms)), 422
+    data = summary.year_summary(year)
+    return render_template("figures/summary.html", summary=data, paragraphs=summary.summary_prose(data), year=year,
+                           error=None)
+
+
+@bp.get("/summary.json")
+@require(P.read_reports)
+def year_summary_json():
+    """The page's data as the API gives it (`GET /api/v1/reports/summary`), on the session (the API wants bearer
+    tokens): the page links to it."""
+    from ..api.problems import from_domain_error
+    from ..api.reports import YearSummary
+
+    try:
+        year = summary.parse_year(request.args.get("year"))
+    except Invalid as exc:
+        return from_domain_error(exc)
+    return Response(YearSummary.model_validate(summary.year_summary(year)).model_dump_json(),
+                    mimetype="application/json", headers={"Cache-Control": "no-store"})
