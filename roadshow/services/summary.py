@@ -16,8 +16,9 @@ Definitions where API.md leaves a choice:
   (any stage change) during the year, or that were visited on the year's trips, or received in its receptions;
   funds largest first, then by name;
 - projects: the names of the projects that entered each stage in the year (as the counts count them), largest
-  agreed investment first. The prose names each project once, at the furthest stage it reached in the year
-  (a project signed and started in the year is told as started), and at most `PROSE_NAMES` of each stage.
+  agreed investment first (then in the order they were entered). The prose names each project once, at the
+  furthest stage it reached in the year (a project signed and started in the year is told as started), and at
+  most `PROSE_NAMES` of each stage.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ from ..models.bureau import reception_organisations
 from .errors import Invalid
 from .figures import FIRST_YEAR, LAST_YEAR
 from .pipeline import SHANGHAI
-from .reports import Period, entered_in, held_in, period, pipeline_report
+from .reports import REACHED, Period, entered_in, held_in, period, pipeline_report
 
 PROSE_NAMES = 5  # projects named in the prose for each stage, largest first
 PROSE_DESTINATIONS = 3  # cities named for the trips ("赴上海、杭州、深圳等地")
@@ -141,12 +142,12 @@ def _funds_and_agents(p: Period) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _projects(p: Period) -> dict[str, list[str]]:
     entered = entered_in(p)
-    rows = list(db.session.execute(
-        select(entered.c.to_stage, Project.id, Project.name, Project.amount_wan)
-        .join(Project, Project.id == entered.c.project_id)))
-    rows.sort(key=lambda r: (r.amount_wan is None, -(r.amount_wan or 0), r.name, r.id))
-    return {stage.value: [r.name for r in rows if Stage(r.to_stage) is stage]
-            for stage in (Stage.signed, Stage.started, Stage.producing)}
+    names: dict[str, list[str]] = {stage.value: [] for stage in REACHED}
+    for stage, name in db.session.execute(  # largest first, then by id: the same order on every database
+            select(entered.c.to_stage, Project.name).join(Project, Project.id == entered.c.project_id)
+            .order_by(Project.amount_wan.is_(None), Project.amount_wan.desc(), Project.id)):
+        names[Stage(stage).value].append(name)
+    return names
 
 
 # --- the prose ---------------------------------------------------------------------------------------
@@ -253,8 +254,10 @@ def _partners(s: dict[str, Any]) -> str:
 def _named(s: dict[str, Any]) -> str:
     """Each project at the furthest stage it reached in the year, at most PROSE_NAMES of each stage."""
     producing = s["projects"]["producing"]
-    started = [n for n in s["projects"]["started"] if n not in set(producing)]
-    signed = [n for n in s["projects"]["signed"] if n not in set(producing) | set(started)]
+    further = set(producing)
+    started = [n for n in s["projects"]["started"] if n not in further]
+    further.update(started)
+    signed = [n for n in s["projects"]["signed"] if n not in further]
 
     def named(names: list[str]) -> tuple[str, int, bool]:
         return _list(names[:PROSE_NAMES]), len(names[:PROSE_NAMES]), len(names) > PROSE_NAMES

@@ -196,3 +196,28 @@ def test_the_page_refuses_a_bad_year_and_the_door(data, client, make_user):
     door = client.application.test_client()
     assert sign_in(door, make_user("door")).status_code == 302
     assert door.get("/reports/summary?year=2037").status_code == 403
+
+
+def test_the_summary_costs_the_same_queries_whatever_the_year_holds(data, app, client, auth):
+    from roadshow.models import Project, Stage, StageChange
+    from tests.perf.test_query_counts import statements
+
+    h = auth("viewer")
+    client.get("/api/v1/reports/summary?year=2037", headers=h)  # warm: the token's look-up
+    counts = []
+    for _round in range(2):
+        with app.app_context(), statements() as seen:
+            assert client.get("/api/v1/reports/summary?year=2037", headers=h).status_code == 200
+        counts.append(len(seen))
+        with app.app_context():
+            fund = db.session.scalar(db.select(Organisation.id).where(Organisation.name == "综述三号基金"))
+            for n in range(30):
+                project = Project(name=f"综述批量{n}", amount_wan=Decimal(n), stage=Stage.signed, referred_by_id=fund)
+                project.history = [StageChange(to_stage=Stage.signed, at=datetime(2037, 4, 1, tzinfo=UTC))]
+                trip = Trip(team_id=data["team"], destination=f"城市{n}", starts_on=date(2037, 4, 1),
+                            ends_on=date(2037, 4, 2))
+                trip.visits = [TripVisit(organisation_id=fund)]
+                db.session.add_all([project, trip, Reception(date=date(2037, 4, 1), visitors=1)])
+            db.session.commit()
+    assert counts[0] == counts[1], counts
+    assert client.get("/api/v1/reports/summary?year=2037", headers=h).json["signed"]["count"] == 4 + 60
