@@ -166,6 +166,8 @@ def test_the_page_writes_the_year_as_prose(data, app, client, make_user):
     # E signed, started and went into production in the year: told once, as producing.
     assert "综述C、综述B、综述D签约，综述E投产。" in html
     assert 'href="/reports/summary.json?year=2037"' in html and 'id="nav-summary"' in html
+    assert 'id="year-summary-link" href="/reports/summary?year=2037"' in client.get(
+        "/pipeline/report?year=2037").get_data(as_text=True)
     data_json = client.get("/reports/summary.json?year=2037")
     assert data_json.status_code == 200 and data_json.json["signed"] == {"count": 4, "amount_wan": 35799.99}
     assert client.get("/reports/summary.json?year=20x7").status_code == 422
