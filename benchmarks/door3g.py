@@ -136,4 +136,6 @@ def bench_door3g(base: str, door_url: str, cookies: list[dict], codes: list[str]
             "cold_answer_ms": med("cold", "answer_ms"),
             "warm_ready_ms": med("warm", "ready_ms"), "warm_ready_max_ms": max(r["warm"]["ready_ms"] for r in results),
             "warm_answer_ms": med("warm", "answer_ms"),
+            "cold_ready_runs": [r["cold"]["ready_ms"] for r in results],
+            "warm_ready_runs": [r["warm"]["ready_ms"] for r in results],
             "cold_weight": weight(last["cold"]["resources"]), "warm_weight": weight(last["warm"]["resources"])}

@@ -593,6 +593,9 @@ $("manual-code").disabled = false;
 $("manual-submit").disabled = false;
 performance.mark("door-ready"); // benchmarks/door3g.py: the first possible scan
 root.dataset.ready = "1";
+const bootstrapScript = document.createElement("script"); // the menu's script, after the first scan's path
+bootstrapScript.src = root.dataset.bootstrapUrl;
+document.body.append(bootstrapScript);
 startCamera();
 refreshOffline().then(sync);
 cacheShell().then(() => { if (!roster) loadRoster(); });
