@@ -69,7 +69,9 @@ def signed_in_cookies(base: str, email: str, password: str) -> list[dict[str, An
 
     s = requests.Session()
     s.headers["User-Agent"] = USER_AGENT
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(f"{base}/login").text).group(1)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(f"{base}/login").text)
+    assert found, "no sign-in form"
+    token = found.group(1)
     s.post(f"{base}/login", data={"email": email, "password": password, "csrf_token": token})
     return [{"name": c.name, "value": c.value, "url": base} for c in s.cookies]
 

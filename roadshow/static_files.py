@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
             response.cache_control.no_cache = True
             response.make_conditional(request)
         else:
-            response = send_from_directory(app.static_folder, filename)
+            response = send_from_directory(str(app.static_folder), filename)
         if compressible:
             response.vary.add("Accept-Encoding")
         if immutable:

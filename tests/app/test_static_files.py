@@ -31,8 +31,7 @@ def test_static_urls_carry_the_files_hash(app, client):
 
 def test_versioned_file_is_cached_for_a_year_and_gzipped(app, client):
     url = versioned(app, CSS)
-    plain = (app.static_folder + "/" + CSS)
-    with open(plain, "rb") as fh:
+    with open(f"{app.static_folder}/{CSS}", "rb") as fh:
         original = fh.read()
     r = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert r.status_code == 200 and r.mimetype == "text/css"
@@ -76,8 +75,8 @@ def test_door_page_loads_only_what_the_service_worker_precaches(app, client, mak
         event_id = f.event("淮南牛肉汤产业项目路演会").id
     sign_in(client, make_user("door"))
     html = client.get(f"/door/{event_id}").get_data(as_text=True)
-    loaded = {u.replace("&amp;", "&") for u in re.findall(r'<(?:link rel="stylesheet"|script[^>]*) (?:href|src)="([^"]+)"',
-                                                           html)}
+    tags = r'<(?:link rel="stylesheet"|script[^>]*) (?:href|src)="([^"]+)"'
+    loaded = {u.replace("&amp;", "&") for u in re.findall(tags, html)}
     assert loaded and all("?v=" in u for u in loaded)
     script = client.get("/door/sw.js").get_data(as_text=True)
     shell = set(re.findall(r'"(/static/[^"]+)"', re.search(r"const SHELL = (\[.*?\]);", script).group(1)))
