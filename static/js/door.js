@@ -579,8 +579,8 @@ async function cacheShell() {
   if (!("serviceWorker" in navigator) || !("caches" in window)) return;
   try {
     await navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/door/" });
-    await navigator.serviceWorker.ready;
     await loadRoster(); // the guest list too, for look-ups without network
+    await navigator.serviceWorker.ready; // installed: the shell is precached (never, if its install failed)
     const cache = await caches.open("roadshow-door-v1");
     await cache.add(location.pathname);
     root.dataset.shellCached = "1";
