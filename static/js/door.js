@@ -573,20 +573,29 @@ setInterval(async () => {
   } catch (e) { /* offline */ }
 }, 15000);
 
+// The service worker precaches the shell (CSS, scripts, QR scanner) when it installs; the page adds
+// its own HTML and the guest list, so both load without network too.
 async function cacheShell() {
   if (!("serviceWorker" in navigator) || !("caches" in window)) return;
   try {
     await navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/door/" });
-    const assets = [location.pathname, root.dataset.scannerUrl, root.dataset.workerUrl];
     await loadRoster(); // the guest list too, for look-ups without network
-    document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach((el) => assets.push(el.href || el.src));
+    await navigator.serviceWorker.ready; // installed: the shell is precached (never, if its install failed)
     const cache = await caches.open("roadshow-door-v1");
-    await cache.addAll([...new Set(assets)]);
+    await cache.add(location.pathname);
     root.dataset.shellCached = "1";
   } catch (e) { /* no offline reload on this browser; scanning still works */ }
 }
 
+// Ready to scan: the typed code is accepted from here on (with or without a camera). The camera's
+// scanner, the offline copy and the queue's sync come after, so they do not delay the first scan.
+$("manual-code").disabled = false;
+$("manual-submit").disabled = false;
+performance.mark("door-ready"); // benchmarks/door3g.py: the first possible scan
+root.dataset.ready = "1";
+const bootstrapScript = document.createElement("script"); // the menu's script, after the first scan's path
+bootstrapScript.src = root.dataset.bootstrapUrl;
+document.body.append(bootstrapScript);
+startCamera();
 refreshOffline().then(sync);
 cacheShell().then(() => { if (!roster) loadRoster(); });
-startCamera();
-root.dataset.ready = "1";

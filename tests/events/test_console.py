@@ -131,7 +131,8 @@ def test_event_page_counts_tabs_and_stats_json(client, organiser, app_ctx):
     assert re.search(r'data-stat="capacity">120<', html)
     bank_row = re.search(r'<tr data-kind="bank">.*?</tr>', html, re.S).group(0)
     assert "银行" in bank_row and re.search(r'data-kind-stat="registered">2<', bank_row)
-    assert 'src="/static/js/events.js"' in html and f'data-stats-url="/events/{ev.id}/stats.json"' in html
+    assert re.search(r'src="/static/js/events\.js\?v=[0-9a-f]{12}"', html)  # versioned: roadshow/static_files.py
+    assert f'data-stats-url="/events/{ev.id}/stats.json"' in html
     assert english_words(html) == set(), english_words(html)
     from flask import current_app
 

@@ -1,0 +1,109 @@
+"""Static files for slow networks: versioned URLs cached for a year, text files sent gzipped.
+
+`url_for('static', filename=…)` adds `?v=<hash of the file>`; a request carrying the file's current hash is
+answered `Cache-Control: public, max-age=31536000, immutable`, so a browser (and the door's service worker)
+never asks again until the file changes and its URL with it. Without the hash, or with an old one, the answer
+is revalidated every time (`no-cache` with an ETag), as Flask does by default.
+
+CSS, JavaScript and SVG are sent gzipped to clients that accept it (Bootstrap's CSS: 232 kB → 31 kB), the
+compressed bytes made once per file version and kept in memory. Only static files: pages carry the CSRF token
+beside reflected input, which compression would expose to a BREACH-style attack.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+import threading
+from pathlib import Path
+
+from flask import Flask, Response, abort, request, send_from_directory
+from werkzeug.security import safe_join
+
+ONE_YEAR = 365 * 24 * 3600
+COMPRESSIBLE = {".css", ".js", ".mjs", ".svg", ".json", ".txt"}
+MIN_COMPRESS = 1024  # smaller files gain less than a packet
+
+_lock = threading.Lock()
+# path → ((mtime_ns, size), version, gzipped bytes or None until first asked for)
+_files: dict[str, tuple[tuple[int, int], str, bytes | None]] = {}
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size) if path.is_file() else None
+
+
+def _entry(path: Path) -> tuple[tuple[int, int], str, bytes | None] | None:
+    key = _stat_key(path)
+    if key is None:
+        return None
+    cached = _files.get(str(path))
+    if cached is not None and cached[0] == key:
+        return cached
+    version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    entry = (key, version, None)
+    _files[str(path)] = entry
+    return entry
+
+
+def _path(app: Flask, filename: str) -> Path | None:
+    joined = safe_join(str(app.static_folder), filename)
+    return Path(joined) if joined else None
+
+
+def version(app: Flask, filename: str) -> str | None:
+    """The file's content hash (12 hex digits), or None if there is no such file."""
+    path = _path(app, filename)
+    entry = _entry(path) if path else None
+    return entry[1] if entry else None
+
+
+def _gzipped(path: Path) -> bytes | None:
+    with _lock:
+        entry = _entry(path)
+        if entry is None:
+            return None
+        if entry[2] is None:
+            entry = (entry[0], entry[1], gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+            _files[str(path)] = entry
+        return entry[2]
+
+
+def init_app(app: Flask) -> None:
+    @app.url_defaults
+    def versioned_static(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values and "filename" in values:
+            digest = version(app, values["filename"])
+            if digest:
+                values["v"] = digest
+
+    def static(filename: str) -> Response:
+        path = _path(app, filename)
+        if path is None or _stat_key(path) is None:
+            abort(404)
+        current = version(app, filename)
+        immutable = current is not None and request.args.get("v") == current
+        compressible = path.suffix in COMPRESSIBLE and path.stat().st_size >= MIN_COMPRESS
+        body = _gzipped(path) if compressible and "gzip" in request.accept_encodings else None
+        if body is not None:
+            response = Response(body, mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            response.headers["Content-Encoding"] = "gzip"
+            response.set_etag(f"{current}-gzip")
+            response.cache_control.no_cache = True
+            response.make_conditional(request)
+        else:
+            response = send_from_directory(str(app.static_folder), filename)
+        if compressible:
+            response.vary.add("Accept-Encoding")
+        if immutable:
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = ONE_YEAR
+            response.cache_control.immutable = True
+        return response
+
+    app.view_functions["static"] = static
