@@ -193,4 +193,4 @@ def get_targets(year: int):
 def monthly_report(query: MonthQuery):
     """The monthly report (月调度): the month and the year to date against the targets, for the district and each
     team (ranked), and the stalled projects with their flags."""
-    return MonthlyReport.model_validate(monthly.monthly_report(monthly.parse_month(query.month)))
+    return MonthlyReport.model_validate(monthly.monthly_report(figures.parse_month(query.month)))
