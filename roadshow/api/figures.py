@@ -13,8 +13,8 @@ from spectree import Response
 from ..permissions import P, require
 from ..services import figures, monthly, pipeline, targets
 from . import bp, spec
-from .projects import AmountIn, Wan
-from .schemas import Problem
+from .projects import AmountIn
+from .schemas import Problem, Wan
 
 
 class InvestmentIn(BaseModel):
