@@ -338,53 +338,15 @@ def report_xlsx():
 @require(P.manage_projects)
 def import_figures():
     """Upload the monthly spreadsheet → preview with each row's errors → confirm to record the good rows."""
-    from pathlib import Path
-
-    from ..forms.invitations import ConfirmImportForm, ImportForm
     from ..services import figure_imports
-    from ..services.errors import DomainError
     from . import uploads
 
-    form, confirm = ImportForm(), ConfirmImportForm(prefix="c")
-    if confirm.upload.data and request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
-        path = uploads.upload_path("figures", confirm.upload.data)
-        if path is None:
-            flash(_("The uploaded file has expired. Please upload it again."), "warning")
-            return redirect(url_for(".import_figures"))
-        if confirm.cancel.data:
-            path.unlink(missing_ok=True)
-            return redirect(url_for(".report"))
-        original = request.form.get("c-filename") or path.name
-        try:
-            result = figure_imports.import_figures((Path(original).stem + path.suffix, path.read_bytes()),
-                                                   actor=current_actor())
-        finally:
-            path.unlink(missing_ok=True)
-        flash(_("%(n)s months of figures recorded.", n=result["imported"]), "success")
-        if result["errors"]:
-            flash(_("%(n)s rows were skipped; they are listed below.", n=len(result["errors"])), "warning")
-        return render_template("pipeline/import_figures.html", form=ImportForm(formdata=None), result=result)
-    if form.validate_on_submit():
-        uploads.clean_old_uploads("figures")
-        path = None
-        try:
-            with atomic():
-                upload_id, filename = uploads.keep("figures", form.file.data)
-                path = uploads.upload_path("figures", upload_id)
-                assert path is not None
-                preview = figure_imports.preview((filename, path.read_bytes()), actor=current_actor())
-        except DomainError as exc:
-            if path is not None:
-                path.unlink(missing_ok=True)
-            errors = getattr(exc, "errors", None) or {"file": [exc.detail]}
-            form.file.errors = [m for messages in errors.values() for m in messages]
-        else:
-            confirm.upload.data = upload_id
-            return render_template("pipeline/import_figures.html", form=form, confirm=confirm, preview=preview,
-                                   filename=filename)
-    return render_template("pipeline/import_figures.html", form=form)
+    return uploads.import_page(
+        "figures", "pipeline/import_figures.html",
+        preview=lambda file: figure_imports.preview(file, actor=current_actor()),
+        run=lambda file: figure_imports.import_figures(file, actor=current_actor()),
+        imported=lambda result: _("%(n)s months of figures recorded.", n=result["imported"]),
+        cancel_url=url_for(".report"))
 
 
 @bp.get("/figures/template.xlsx")
