@@ -191,6 +191,20 @@ def _clean_origin(fields: dict[str, Any], project: Project | None) -> None:
         fields["origin"] = None
 
 
+# The district's province: an investor from elsewhere in it is 省内, from any other province 省外.
+DISTRICT_PROVINCE = "安徽"
+
+
+def default_origin(organisation: Organisation | None) -> Origin | None:
+    """Where an organisation's project most likely comes from, to prefill a lead: in the province or out of it,
+    by the organisation's province ("安徽" or "安徽省" is in it); None when its province is not known. Only a
+    suggestion for the forms: a lead is stored with the origin it is given."""
+    province = (organisation.province or "").strip() if organisation is not None else ""
+    if not province:
+        return None
+    return Origin.in_province if province.removesuffix("省") == DISTRICT_PROVINCE else Origin.out_of_province
+
+
 def default_team(industry: str | None) -> int | None:
     """The id of the industry's team (产业专班), when there is one: a project of that industry belongs to it
     unless it is given a team."""

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..forms.pipeline import BulkLeadForm, InvestmentForm, MoveForm, ProjectForm
 from ..forms.teams import FollowUpForm
-from ..models import Attendee, Event, EventStatus, Organisation, Origin, Stage
+from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
 from ..services import figures, pipeline, reports, teams, visits
@@ -284,9 +284,9 @@ def capture_lead(event_id: int):
                 candidate.checked_in[0].id if candidate.checked_in else None)
             industry = candidate.organisation.industry
             form.industry.data = industry if industry in pipeline.industry_names() else ""
-            province = candidate.organisation.province
-            if province:  # the district is in Anhui: elsewhere in the province, or out of it
-                form.origin.data = (Origin.in_province if province == "安徽省" else Origin.out_of_province).value
+            origin = pipeline.default_origin(candidate.organisation)
+            if origin is not None:
+                form.origin.data = origin.value
     if form.validate_on_submit():
         fields = _project_fields(form)
         fields.pop("referred_by_id")  # a lead met at an event comes from the event (its form has no referrer)

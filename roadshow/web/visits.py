@@ -244,6 +244,8 @@ def _lead_form(met: list[Organisation]) -> VisitLeadForm:
         form.organisation_id.data = met[0].id
         industry = met[0].industry
         form.industry.data = industry if industry in pipeline.industry_names() else ""
+        origin = pipeline.default_origin(met[0])
+        form.origin.data = origin.value if origin is not None else ""
     return form
 
 
