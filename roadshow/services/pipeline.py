@@ -25,7 +25,6 @@ from ..models import (
     CheckIn,
     CheckInStatus,
     Event,
-    Industry,
     Organisation,
     Origin,
     Project,
@@ -86,13 +85,11 @@ def clean_amount(value: Any, field: str = "amount_wan") -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def industry_names() -> list[str]:
-    return list(db.session.scalars(select(Industry.name).order_by(Industry.position, Industry.id)))
-
-
 def _clean_industry(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    from .organisations import industry_names  # (organisations builds on this module)
+
     value = value.strip()
     if value not in industry_names():
         raise Invalid({"industry": [_("Choose an industry from the district's list.")]})
@@ -400,6 +397,8 @@ def capture_checked_in_leads(event: Event, organisation_ids: list[int], *, actor
 
 
 def _known_industry(value: str | None) -> str | None:
+    from .organisations import industry_names
+
     return value if value and value in industry_names() else None
 
 

@@ -16,6 +16,7 @@ from ..services import figures, pipeline, reports, teams, visits
 from ..services import follow_ups as follow_up_records
 from ..services.errors import Invalid
 from ..services.events import get_event
+from ..services.organisations import industry_names
 from ..uow import atomic
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
@@ -41,7 +42,7 @@ def _safe_next(default: str) -> str:
 
 
 def _industry_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [SelectChoice(name) for name in pipeline.industry_names()]
+    return [SelectChoice("", blank)] + [SelectChoice(name) for name in industry_names()]
 
 
 # --- board and project pages -------------------------------------------------------------------
@@ -53,7 +54,7 @@ def board():
     columns = pipeline.board(filters)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
     return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
-                           industries=pipeline.industry_names(), teams=pipeline.team_choices(), events=events,
+                           industries=industry_names(), teams=pipeline.team_choices(), events=events,
                            stages=list(Stage))
 
 
@@ -283,7 +284,7 @@ def capture_lead(event_id: int):
             form.attendee_id.data = attendee_id if any(a.id == attendee_id for a in candidate.attendees) else (
                 candidate.checked_in[0].id if candidate.checked_in else None)
             industry = candidate.organisation.industry
-            form.industry.data = industry if industry in pipeline.industry_names() else ""
+            form.industry.data = industry if industry in industry_names() else ""
             origin = pipeline.default_origin(candidate.organisation)
             if origin is not None:
                 form.origin.data = origin.value
