@@ -39,6 +39,7 @@ from ..models.types import utcnow
 from . import audit, teams
 from .errors import Invalid, NotFound
 from .locks import lock_project
+from .values import ID_MAX, clean_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -114,7 +115,8 @@ def _clean_text(fields: dict[str, Any], name: str, required: bool = False) -> No
 def _get(model, ident: int | None, field: str):
     if ident is None:
         return None
-    obj = db.session.get(model, ident)
+    number = clean_id(ident)  # a number no id column holds names no row (and SQLite could not even bind it)
+    obj = db.session.get(model, number) if number is not None else None
     if obj is None:
         raise Invalid({field: [_("No such record.")]})
     return obj
@@ -472,12 +474,12 @@ def parse_filters(args: Mapping[str, str], user: User | None = None) -> Filters:
             event_id = int(raw_event)
         except ValueError:
             event_id = -1
-        if not 0 < event_id < 2**31:
+        if not 0 < event_id <= ID_MAX:
             errors["event_id"] = [_("Not a valid event number.")]
     team_id: int | None = None
     if raw_team := args.get("team_id"):
         team_id = int(raw_team) if raw_team.isdigit() and raw_team.isascii() and len(raw_team) < 11 else -1
-        if not 0 < team_id < 2**31:
+        if not 0 < team_id <= ID_MAX:
             errors["team_id"] = [_("Not a valid team number.")]
     mine = (args.get("mine") or "").lower()
     if mine not in _YES | _NO:
