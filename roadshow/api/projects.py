@@ -122,6 +122,7 @@ class ProjectOut(BaseModel):
     source_reception_id: int | None
     referred_by_id: int | None
     referred_by: Ref | None
+    related_project_id: int | None = Field(description="the pitched project whose interest made this lead")
     industry: str | None
     amount_wan: Wan | None
     out_of_province: bool
@@ -151,6 +152,7 @@ class ProjectOut(BaseModel):
             source_trip_id=p.source_trip_id, source_reception_id=p.source_reception_id,
             referred_by_id=p.referred_by_id,
             referred_by=Ref(id=p.referred_by.id, name=p.referred_by.name) if p.referred_by else None,
+            related_project_id=p.related_project_id,
             industry=p.industry, amount_wan=p.amount_wan, out_of_province=p.out_of_province,
             origin=p.origin.value if p.origin else None, industrial=p.industrial,
             stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None,
