@@ -17,14 +17,34 @@ from werkzeug.routing import IntegerConverter
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .jsonbody import BoundedJSONProvider
+from .services.values import ID_MAX
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
+def _at_most(limit: int) -> str:
+    """A regular expression of the decimal numbers from 0 to `limit` (no sign, no leading zeros beyond its
+    length): shorter numbers, then each prefix of `limit` followed by a smaller digit, then `limit` itself."""
+    digits = str(limit)
+    parts = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            parts.append(digits[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route: ids are INTEGER columns (int4 on PostgreSQL), so a larger number matches no
+    route at all and is a 404 whatever the method. (Refusing it in `to_python`, as `max=` does, happens after
+    Werkzeug chose the route: a PATCH or DELETE of a route that also has a GET would answer 405.)"""
+
+    regex = _at_most(ID_MAX)
+
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)  # ids are INTEGER columns (int4 on PostgreSQL)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 

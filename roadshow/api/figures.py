@@ -13,8 +13,8 @@ from spectree import Response
 from ..permissions import P, require
 from ..services import figures, monthly, pipeline, targets
 from . import bp, spec
-from .projects import AmountIn, Wan
-from .schemas import Problem
+from .projects import AmountIn
+from .schemas import Problem, Wan
 
 
 class InvestmentIn(BaseModel):
@@ -193,4 +193,4 @@ def get_targets(year: int):
 def monthly_report(query: MonthQuery):
     """The monthly report (月调度): the month and the year to date against the targets, for the district and each
     team (ranked), and the stalled projects with their flags."""
-    return MonthlyReport.model_validate(monthly.monthly_report(monthly.parse_month(query.month)))
+    return MonthlyReport.model_validate(monthly.monthly_report(figures.parse_month(query.month)))

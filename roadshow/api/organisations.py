@@ -12,8 +12,8 @@ from ..permissions import P, can, require
 from ..services import organisations as service
 from ..services import values
 from . import bp, spec
-from .projects import AmountIn, Wan
-from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
+from .projects import AmountIn
+from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem, Wan
 
 FUND_SIZE = "An industry fund's size in 万元 (organisations of kind fund only; 422 on other kinds)."
 

@@ -123,7 +123,6 @@ class InterestOut(BaseModel):
 
 
 class InterestLeadOut(ProjectOut):
-    related_project_id: int | None
     interest_id: int
 
 
@@ -270,8 +269,7 @@ def lead_from_interest(interest_id: int):
     """Turn the interest into a lead (organisation, guest, source event, related project = the pitched one):
     201 with the new lead; 200 with the same lead when the interest already has one."""
     lead, created = programme.lead_from_interest(programme.get_interest(interest_id), g.api_user)
-    out = InterestLeadOut(**ProjectOut.of(lead).model_dump(), related_project_id=lead.related_project_id,
-                          interest_id=interest_id)
+    out = InterestLeadOut(**ProjectOut.of(lead).model_dump(), interest_id=interest_id)
     return out, 201 if created else 200
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from flask import g, request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response
 
 from ..extensions import db
@@ -15,7 +15,7 @@ from ..permissions import P, require
 from ..services import pipeline, visits
 from ..services.events import get_event
 from . import bp, spec
-from .schemas import Page, PageQuery, Problem
+from .schemas import Page, PageQuery, Problem, Wan
 
 StageName = Literal["lead", "negotiating", "signed", "started", "producing", "dropped"]
 OriginName = Literal["local", "in_province", "out_of_province", "foreign"]
@@ -23,8 +23,6 @@ OriginName = Literal["local", "in_province", "out_of_province", "foreign"]
 # 万元 in: a JSON number (or numeric string) ≥ 0, < 10^10, at most 2 decimals → exact Decimal.
 AmountIn = Annotated[Decimal, Field(ge=0, lt=10 ** 10, decimal_places=2, allow_inf_nan=False,
                                     description="万元 (10,000 yuan), at most 2 decimals")]
-# 万元 out: a JSON number with at most 2 decimals (the Decimal's shortest float form prints the same digits).
-Wan = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
 
 
 REFERRED_BY = "The investment fund or commissioned agent (organisation of kind fund or agent) that referred it."
@@ -124,6 +122,7 @@ class ProjectOut(BaseModel):
     source_reception_id: int | None
     referred_by_id: int | None
     referred_by: Ref | None
+    related_project_id: int | None = Field(description="the pitched project whose interest made this lead")
     industry: str | None
     amount_wan: Wan | None
     out_of_province: bool
@@ -153,6 +152,7 @@ class ProjectOut(BaseModel):
             source_trip_id=p.source_trip_id, source_reception_id=p.source_reception_id,
             referred_by_id=p.referred_by_id,
             referred_by=Ref(id=p.referred_by.id, name=p.referred_by.name) if p.referred_by else None,
+            related_project_id=p.related_project_id,
             industry=p.industry, amount_wan=p.amount_wan, out_of_province=p.out_of_province,
             origin=p.origin.value if p.origin else None, industrial=p.industrial,
             stage=p.stage.value, stage_changed_at=p.history[-1].at if p.history else None,

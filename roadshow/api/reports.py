@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
 from ..permissions import P, require
 from ..services import reports, summary
 from ..services.events import get_event
 from . import bp, spec
-from .schemas import Problem
-
-Wan = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
+from .schemas import Problem, Wan
 
 
 class Total(BaseModel):

@@ -4,9 +4,10 @@ Limits and enums come from the services and models (services/values.py, models.O
 refuses what the service would refuse for its length, and the service then checks the rest."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from ..models import OrgKind
 from ..services import values
@@ -16,6 +17,9 @@ T = TypeVar("T")
 # An organisation's kind: the model's enum, described in the document by its values where it is used
 # (not as one more component under every schema that has a kind).
 Kind = Annotated[OrgKind, WithJsonSchema({"type": "string", "enum": [kind.value for kind in OrgKind]})]
+
+# 万元 out: a JSON number with at most 2 decimals (the Decimal's shortest float form prints the same digits).
+Wan = Annotated[Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")]
 
 
 class Problem(BaseModel):

@@ -18,6 +18,12 @@ def _int_or_none(value):
     return int(value)
 
 
+def origin_field() -> SelectField:
+    """Where the investor comes from (the project form and the visits' lead form): not known, or an Origin."""
+    return SelectField(_l("Investor from"), choices=[SelectChoice("", _l("— not known —"))] + [
+        SelectChoice(o.value, ORIGIN[o]) for o in Origin], validate_choice=False)
+
+
 class ProjectForm(FlaskForm):
     name = StringField(_l("Project name"), validators=[DataRequired(message=_l("Enter the project's name.")),
                                                        Length(max=200)])
@@ -26,8 +32,7 @@ class ProjectForm(FlaskForm):
     industry = SelectField(_l("Industry"), validate_choice=False)
     amount_wan = StringField(_l("Amount (10k yuan)"), validators=[Length(max=20)],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    origin = SelectField(_l("Investor from"), choices=[SelectChoice("", _l("— not known —"))] + [
-        SelectChoice(o.value, ORIGIN[o]) for o in Origin], validate_choice=False)
+    origin = origin_field()
     industrial = BooleanField(_l("Industrial project"))
     team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
     officer_id = SelectField(_l("Responsible officer"), coerce=_int_or_none, validate_choice=False)

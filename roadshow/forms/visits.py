@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..services import visits as service
+from .pipeline import origin_field
 
 
 def _int_or_none(value):
@@ -89,7 +89,7 @@ class VisitLeadForm(FlaskForm):
     industry = SelectField(_l("Industry"), validate_choice=False)
     amount_wan = StringField(_l("Amount (10k yuan)"), validators=[Length(max=20)],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    out_of_province = BooleanField(_l("Out-of-province project"))
+    origin = origin_field()
     next_follow_up = DateField(_l("Next follow-up"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)], render_kw={"rows": 3})
     submit = SubmitField(_l("Capture the lead"))
@@ -97,5 +97,5 @@ class VisitLeadForm(FlaskForm):
     def data_for_service(self) -> dict:
         return {"organisation_id": self.organisation_id.data, "name": self.name.data,
                 "industry": self.industry.data or None, "amount_wan": self.amount_wan.data,
-                "out_of_province": self.out_of_province.data, "next_follow_up": self.next_follow_up.data,
+                "origin": self.origin.data or None, "next_follow_up": self.next_follow_up.data,
                 "notes": self.notes.data}

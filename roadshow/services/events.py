@@ -27,7 +27,6 @@ from ..models import (
     Contact,
     Event,
     EventStatus,
-    Industry,
     Invitation,
     InvitationStatus,
     Organisation,
@@ -41,6 +40,7 @@ from ..models.types import utcnow
 from . import audit, calendar, mail, messages, reminders
 from .errors import Conflict, Invalid, NotFound
 from .locks import lock_event
+from .organisations import industry_names
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -83,11 +83,6 @@ def _zones() -> frozenset[str]:
 
 def is_time_zone(name: str | None) -> bool:
     return bool(name) and name in _zones()
-
-
-def industry_names() -> list[str]:
-    """The district's industry list, in its own order."""
-    return list(db.session.scalars(select(Industry.name).order_by(Industry.position, Industry.id)))
 
 
 def get_event(event_id: int) -> Event:

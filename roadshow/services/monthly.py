@@ -11,7 +11,6 @@ configuration changes the thresholds.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,23 +33,13 @@ from ..models import (
     TripVisit,
 )
 from . import pipeline
-from .errors import Invalid
 from .figures import OVER_100M_WAN
 from .pipeline import SHANGHAI
 from .reports import fen_sum, from_fen
 from .targets import AMOUNTS, METRICS, year_targets
 
 STALLED_DAYS = {"signed": (90, 180), "started": (365, 540)}  # yellow, red
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 STAGE_METRICS = {Stage.signed: "signed_count", Stage.started: "started_count", Stage.producing: "producing_count"}
-
-
-def parse_month(value: Any) -> date:
-    match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
-        raise Invalid({"month": [_("Enter a month as YYYY-MM, between the years %(first)d and %(last)d.",
-                                   first=2000, last=2100)]})
-    return date(int(match[1]), int(match[2]), 1)
 
 
 def _next_month(month: date) -> date:

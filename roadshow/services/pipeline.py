@@ -25,7 +25,6 @@ from ..models import (
     CheckIn,
     CheckInStatus,
     Event,
-    Industry,
     Organisation,
     Origin,
     Project,
@@ -40,6 +39,7 @@ from ..models.types import utcnow
 from . import audit, teams
 from .errors import Invalid, NotFound
 from .locks import lock_project
+from .values import ID_MAX, clean_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -86,13 +86,11 @@ def clean_amount(value: Any, field: str = "amount_wan") -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def industry_names() -> list[str]:
-    return list(db.session.scalars(select(Industry.name).order_by(Industry.position, Industry.id)))
-
-
 def _clean_industry(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
+    from .organisations import industry_names  # (organisations builds on this module)
+
     value = value.strip()
     if value not in industry_names():
         raise Invalid({"industry": [_("Choose an industry from the district's list.")]})
@@ -117,7 +115,8 @@ def _clean_text(fields: dict[str, Any], name: str, required: bool = False) -> No
 def _get(model, ident: int | None, field: str):
     if ident is None:
         return None
-    obj = db.session.get(model, ident)
+    number = clean_id(ident)  # a number no id column holds names no row (and SQLite could not even bind it)
+    obj = db.session.get(model, number) if number is not None else None
     if obj is None:
         raise Invalid({field: [_("No such record.")]})
     return obj
@@ -189,6 +188,20 @@ def _clean_origin(fields: dict[str, Any], project: Project | None) -> None:
         fields["origin"] = Origin.out_of_province
     elif current is Origin.out_of_province:
         fields["origin"] = None
+
+
+# The district's province: an investor from elsewhere in it is 省内, from any other province 省外.
+DISTRICT_PROVINCE = "安徽"
+
+
+def default_origin(organisation: Organisation | None) -> Origin | None:
+    """Where an organisation's project most likely comes from, to prefill a lead: in the province or out of it,
+    by the organisation's province ("安徽" or "安徽省" is in it); None when its province is not known. Only a
+    suggestion for the forms: a lead is stored with the origin it is given."""
+    province = (organisation.province or "").strip() if organisation is not None else ""
+    if not province:
+        return None
+    return Origin.in_province if province.removesuffix("省") == DISTRICT_PROVINCE else Origin.out_of_province
 
 
 def default_team(industry: str | None) -> int | None:
@@ -386,6 +399,8 @@ def capture_checked_in_leads(event: Event, organisation_ids: list[int], *, actor
 
 
 def _known_industry(value: str | None) -> str | None:
+    from .organisations import industry_names
+
     return value if value and value in industry_names() else None
 
 
@@ -459,12 +474,12 @@ def parse_filters(args: Mapping[str, str], user: User | None = None) -> Filters:
             event_id = int(raw_event)
         except ValueError:
             event_id = -1
-        if not 0 < event_id < 2**31:
+        if not 0 < event_id <= ID_MAX:
             errors["event_id"] = [_("Not a valid event number.")]
     team_id: int | None = None
     if raw_team := args.get("team_id"):
         team_id = int(raw_team) if raw_team.isdigit() and raw_team.isascii() and len(raw_team) < 11 else -1
-        if not 0 < team_id < 2**31:
+        if not 0 < team_id <= ID_MAX:
             errors["team_id"] = [_("Not a valid team number.")]
     mine = (args.get("mine") or "").lower()
     if mine not in _YES | _NO:

@@ -40,6 +40,7 @@ from ..models.types import utcnow
 from . import audit, calendar, mail, messages, pipeline, values
 from .errors import Conflict, Invalid, NotFound
 from .locks import lock_interest
+from .organisations import industry_names
 
 TITLE_MAX = 200
 SPEAKER_MAX = 200
@@ -398,7 +399,7 @@ def lead_from_interest(interest: Interest, actor: User | None) -> tuple[Project,
     attendee = interest.attendee
     reg = attendee.registration
     pitched = interest.project
-    industry = pitched.industry if pitched.industry in pipeline.industry_names() else None
+    industry = pitched.industry if pitched.industry in industry_names() else None
     lead = pipeline.capture_lead(interest.event, organisation_id=reg.organisation_id, name=lead_name(interest),
                                  attendee_id=attendee.id, industry=industry, notes=interest.note, actor=actor)
     lead.related_project_id = pitched.id

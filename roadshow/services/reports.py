@@ -152,7 +152,7 @@ def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
             totals[1] += fen
 
     from .figures import period_figures
-    from .pipeline import industry_names
+    from .organisations import industry_names
 
     order = {name: i for i, name in enumerate(industry_names())}
     for values in by_industry.values():

@@ -17,7 +17,7 @@ from ..models import Project, Reception, Team, TeamKind, Trip, User
 from ..models.bureau import team_members
 from . import audit
 from .errors import Invalid, InvalidValue, NotFound
-from .values import clean_text, require_text
+from .values import clean_id, clean_text, require_text
 
 NAME_MAX = 100
 CITY_MAX = 50
@@ -53,7 +53,8 @@ def clean_team_id(value: Any, field: str = "team_id", *, required: bool = False)
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
         raise InvalidValue(field, _("Choose a team."))
-    team = db.session.get(Team, int(value)) if int(value) < 2**31 else None
+    ident = clean_id(value)
+    team = db.session.get(Team, ident) if ident is not None else None
     if team is None:
         raise InvalidValue(field, _("No such team."))
     return team
@@ -65,7 +66,8 @@ def clean_user_id(value: Any, field: str) -> User | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
         raise InvalidValue(field, _("Choose a user."))
-    user = db.session.get(User, int(value)) if int(value) < 2**31 else None
+    ident = clean_id(value)
+    user = db.session.get(User, ident) if ident is not None else None
     if user is None or not user.active:
         raise InvalidValue(field, _("No such user."))
     return user

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -29,6 +30,9 @@ from flask_babel import gettext as _
 from .errors import InvalidValue
 
 # Lengths, the same as the columns that store the values (tests/organisations/test_values.py checks them).
+# Ids are INTEGER columns (int4 on PostgreSQL). A larger number names no row; SQLite's driver cannot even bind
+# one over 2**63 (OverflowError), so such numbers are refused before they reach a query.
+ID_MAX = 2**31 - 1
 PERSON_NAME_MAX = 100  # an attendee's or a contact's name
 TITLE_MAX = 100  # a job title
 ORG_NAME_MAX = 200
@@ -143,3 +147,12 @@ def clean_url(value: object, field: str = "website") -> str | None:
     if len(url) > WEBSITE_MAX:
         raise InvalidValue(field, too_long(WEBSITE_MAX))
     return url
+
+
+def clean_id(value: Any) -> int | None:
+    """A row id as given (a whole number or its digits), or None when it cannot name a row: not a positive whole
+    number, or larger than the id columns hold (`ID_MAX`). Every id read from a request body goes through this."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= ID_MAX else None

@@ -21,7 +21,7 @@ from ..models import Organisation, OrgKind, Project, Reception, Stage, Team, Tri
 from . import audit, pipeline
 from .errors import Conflict, Invalid, InvalidValue, NotFound
 from .teams import clean_team_id
-from .values import clean_text
+from .values import clean_id, clean_text
 
 HOSTS_MAX = 300
 PURPOSE_MAX = 2000
@@ -64,18 +64,11 @@ def clean_date(value: Any, field: str, *, required: bool = False) -> date | None
     return day
 
 
-def _clean_id(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-        return None
-    number = int(value)
-    return number if 0 < number < 2**31 else None
-
-
 def clean_organisation_id(value: Any, field: str) -> Organisation:
     """An organisation chosen by id: it must exist."""
     if value is None or value == "":
         raise InvalidValue(field, _("Choose the organisation."))
-    ident = _clean_id(value)
+    ident = clean_id(value)
     org = db.session.get(Organisation, ident) if ident is not None else None
     if org is None:
         raise InvalidValue(field, _("There is no organisation with this id."))
@@ -101,7 +94,7 @@ def _clean_projects(value: Any) -> list[Project]:
         raise InvalidValue("project_ids", _("At most %(n)d projects.", n=PROJECTS_MAX))
     found: dict[int, Project] = {}
     for item in value:
-        ident = _clean_id(item)
+        ident = clean_id(item)
         project = db.session.get(Project, ident) if ident is not None else None
         if project is None:
             raise InvalidValue("project_ids", _("There is no project with this id."))
@@ -229,12 +222,12 @@ def parse_filters(args: Mapping[str, Any]) -> VisitFilters:
     year = team_id = None
     raw_year = args.get("year")
     if raw_year not in (None, ""):
-        year = _clean_id(raw_year)
+        year = clean_id(raw_year)
         if year is None or not YEAR_MIN <= year <= YEAR_MAX:
             errors["year"] = [_("Enter a year between %(first)d and %(last)d.", first=YEAR_MIN, last=YEAR_MAX)]
     raw_team = args.get("team_id")
     if raw_team not in (None, ""):
-        team_id = _clean_id(raw_team)
+        team_id = clean_id(raw_team)
         if team_id is None:
             errors["team_id"] = [_("Choose a team.")]
     if errors:
@@ -432,11 +425,11 @@ def clean_sources(fields: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     for field, model in (("source_trip_id", Trip), ("source_reception_id", Reception)):
         if fields.get(field) is not None:
-            ident = _clean_id(fields[field])
+            ident = clean_id(fields[field])
             if ident is None or db.session.get(model, ident) is None:
                 errors[field] = [_("No such record.")]
     if fields.get("referred_by_id") is not None:
-        ident = _clean_id(fields["referred_by_id"])
+        ident = clean_id(fields["referred_by_id"])
         org = db.session.get(Organisation, ident) if ident is not None else None
         if org is None:
             errors["referred_by_id"] = [_("There is no organisation with this id.")]

@@ -12,6 +12,7 @@ from ..permissions import P, can, current_actor, require
 from ..services import broadcasts, calendar
 from ..services import events as event_service
 from ..services.errors import Conflict, Invalid
+from ..services.organisations import industry_names
 from ..uow import atomic
 from . import page_number
 
@@ -46,7 +47,7 @@ def _put_errors_on(form: EventForm, exc: Invalid) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @require(P.manage_events)
 def new():
-    form = EventForm(industries=event_service.industry_names())
+    form = EventForm(industries=industry_names())
     if form.validate_on_submit():
         fields = form.event_fields()
         fields["status"] = EventStatus.published if form.publish.data else EventStatus.draft
@@ -69,7 +70,7 @@ def edit(event_id: int):
     if event.status is EventStatus.cancelled:
         flash(_("This event has been cancelled and can no longer be changed."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
-    industries = event_service.industry_names()
+    industries = industry_names()
     form = EventForm(industries=industries) if request.method == "POST" else EventForm.for_event(event, industries)
     if form.validate_on_submit():
         fields = form.event_fields()

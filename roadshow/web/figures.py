@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, send_file
 
 from ..permissions import P, require
-from ..services import monthly, pipeline, summary
+from ..services import figures, monthly, pipeline, summary
 from ..services.errors import Invalid
 from ..services.figures import month_label
 
@@ -15,7 +15,7 @@ bp = Blueprint("figures", __name__, url_prefix="/reports")
 def _month():
     """?month=YYYY-MM, this month by default; a malformed one is a 422 page, never silently replaced."""
     raw = request.args.get("month")
-    return monthly.parse_month(raw) if raw else pipeline.today().replace(day=1)
+    return figures.parse_month(raw) if raw else pipeline.today().replace(day=1)
 
 
 @bp.get("/monthly")

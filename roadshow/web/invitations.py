@@ -1,21 +1,19 @@
 """Console: an event's invitations, import with preview, sending."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms.invitations import ConfirmImportForm, ImportForm, InvitationForm, SendForm
+from ..forms.invitations import InvitationForm, SendForm
 from ..labels import INVITATION_STATUS, MAIL_STATUS
 from ..models import Event, EventStatus, InvitationStatus, Organisation
 from ..permissions import P, require
 from ..services import imports
 from ..services import invitations as service
-from ..services.errors import Conflict, DomainError, Gone, Invalid
+from ..services.errors import Conflict, Gone, Invalid
 from ..services.events import get_event
 from ..uow import atomic
 from . import page_number, uploads
@@ -137,46 +135,10 @@ def import_file(event_id: int):
     event = get_event(event_id)
     if event.status is EventStatus.cancelled:
         raise Gone(_("This event has been cancelled."))
-    form = ImportForm()
-    confirm = ConfirmImportForm(prefix="c")
-    context = _page_context(event)
-    if confirm.upload.data and request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
-        path = uploads.upload_path("invitations", confirm.upload.data)
-        if path is None:
-            flash(_("The uploaded file has expired. Please upload it again."), "warning")
-            return redirect(url_for(".import_file", event_id=event.id))
-        if confirm.cancel.data:
-            path.unlink(missing_ok=True)
-            return redirect(url_for(".index", event_id=event.id))
-        original = request.form.get("c-filename") or path.name
-        try:
-            result = imports.import_invitations(event, (Path(original).stem + path.suffix, path.read_bytes()),
-                                                actor=current_user)
-        finally:
-            path.unlink(missing_ok=True)
-        flash(_("%(n)s invitations imported.", n=result["created"]), "success")
-        if result["errors"]:
-            flash(_("%(n)s rows were skipped; they are listed below.", n=len(result["errors"])), "warning")
-            return render_template("invitations/import.html", form=ImportForm(formdata=None), result=result,
-                                   **context)
-        return redirect(url_for(".index", event_id=event.id))
-    if form.validate_on_submit():
-        uploads.clean_old_uploads("invitations")
-        path = None
-        try:
-            with atomic():
-                upload_id, filename = uploads.keep("invitations", form.file.data)
-                path = uploads.upload_path("invitations", upload_id)
-                preview = imports.preview(event, (filename, path.read_bytes()), actor=current_user)
-        except DomainError as exc:
-            if path is not None:
-                path.unlink(missing_ok=True)
-            errors = getattr(exc, "errors", None) or {"file": [exc.detail]}
-            form.file.errors = [m for messages in errors.values() for m in messages]
-        else:
-            confirm.upload.data = upload_id
-            return render_template("invitations/import.html", form=form, confirm=confirm, preview=preview,
-                                   filename=filename, **context)
-    return render_template("invitations/import.html", form=form, **context)
+    return uploads.import_page(
+        "invitations", "invitations/import.html",
+        preview=lambda file: imports.preview(event, file, actor=current_user),
+        run=lambda file: imports.import_invitations(event, file, actor=current_user),
+        imported=lambda result: _("%(n)s invitations imported.", n=result["created"]),
+        cancel_url=url_for(".index", event_id=event.id), done_url=url_for(".index", event_id=event.id),
+        **_page_context(event))

@@ -9,13 +9,14 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..forms.pipeline import BulkLeadForm, InvestmentForm, MoveForm, ProjectForm
 from ..forms.teams import FollowUpForm
-from ..models import Attendee, Event, EventStatus, Organisation, Origin, Stage
+from ..models import Attendee, Event, EventStatus, Organisation, Stage
 from ..models.types import utcnow
 from ..permissions import P, current_actor, require
 from ..services import figures, pipeline, reports, teams, visits
 from ..services import follow_ups as follow_up_records
 from ..services.errors import Invalid
 from ..services.events import get_event
+from ..services.organisations import industry_names
 from ..uow import atomic
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
@@ -41,7 +42,7 @@ def _safe_next(default: str) -> str:
 
 
 def _industry_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [SelectChoice(name) for name in pipeline.industry_names()]
+    return [SelectChoice("", blank)] + [SelectChoice(name) for name in industry_names()]
 
 
 # --- board and project pages -------------------------------------------------------------------
@@ -53,7 +54,7 @@ def board():
     columns = pipeline.board(filters)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc()).limit(50)).all()
     return render_template("pipeline/board.html", columns=columns, filters=filters, today=pipeline.today(),
-                           industries=pipeline.industry_names(), teams=pipeline.team_choices(), events=events,
+                           industries=industry_names(), teams=pipeline.team_choices(), events=events,
                            stages=list(Stage))
 
 
@@ -283,10 +284,10 @@ def capture_lead(event_id: int):
             form.attendee_id.data = attendee_id if any(a.id == attendee_id for a in candidate.attendees) else (
                 candidate.checked_in[0].id if candidate.checked_in else None)
             industry = candidate.organisation.industry
-            form.industry.data = industry if industry in pipeline.industry_names() else ""
-            province = candidate.organisation.province
-            if province:  # the district is in Anhui: elsewhere in the province, or out of it
-                form.origin.data = (Origin.in_province if province == "安徽省" else Origin.out_of_province).value
+            form.industry.data = industry if industry in industry_names() else ""
+            origin = pipeline.default_origin(candidate.organisation)
+            if origin is not None:
+                form.origin.data = origin.value
     if form.validate_on_submit():
         fields = _project_fields(form)
         fields.pop("referred_by_id")  # a lead met at an event comes from the event (its form has no referrer)
@@ -338,53 +339,15 @@ def report_xlsx():
 @require(P.manage_projects)
 def import_figures():
     """Upload the monthly spreadsheet → preview with each row's errors → confirm to record the good rows."""
-    from pathlib import Path
-
-    from ..forms.invitations import ConfirmImportForm, ImportForm
     from ..services import figure_imports
-    from ..services.errors import DomainError
     from . import uploads
 
-    form, confirm = ImportForm(), ConfirmImportForm(prefix="c")
-    if confirm.upload.data and request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
-        path = uploads.upload_path("figures", confirm.upload.data)
-        if path is None:
-            flash(_("The uploaded file has expired. Please upload it again."), "warning")
-            return redirect(url_for(".import_figures"))
-        if confirm.cancel.data:
-            path.unlink(missing_ok=True)
-            return redirect(url_for(".report"))
-        original = request.form.get("c-filename") or path.name
-        try:
-            result = figure_imports.import_figures((Path(original).stem + path.suffix, path.read_bytes()),
-                                                   actor=current_actor())
-        finally:
-            path.unlink(missing_ok=True)
-        flash(_("%(n)s months of figures recorded.", n=result["imported"]), "success")
-        if result["errors"]:
-            flash(_("%(n)s rows were skipped; they are listed below.", n=len(result["errors"])), "warning")
-        return render_template("pipeline/import_figures.html", form=ImportForm(formdata=None), result=result)
-    if form.validate_on_submit():
-        uploads.clean_old_uploads("figures")
-        path = None
-        try:
-            with atomic():
-                upload_id, filename = uploads.keep("figures", form.file.data)
-                path = uploads.upload_path("figures", upload_id)
-                assert path is not None
-                preview = figure_imports.preview((filename, path.read_bytes()), actor=current_actor())
-        except DomainError as exc:
-            if path is not None:
-                path.unlink(missing_ok=True)
-            errors = getattr(exc, "errors", None) or {"file": [exc.detail]}
-            form.file.errors = [m for messages in errors.values() for m in messages]
-        else:
-            confirm.upload.data = upload_id
-            return render_template("pipeline/import_figures.html", form=form, confirm=confirm, preview=preview,
-                                   filename=filename)
-    return render_template("pipeline/import_figures.html", form=form)
+    return uploads.import_page(
+        "figures", "pipeline/import_figures.html",
+        preview=lambda file: figure_imports.preview(file, actor=current_actor()),
+        run=lambda file: figure_imports.import_figures(file, actor=current_actor()),
+        imported=lambda result: _("%(n)s months of figures recorded.", n=result["imported"]),
+        cancel_url=url_for(".report"))
 
 
 @bp.get("/figures/template.xlsx")

@@ -11,6 +11,7 @@ from ..models import FollowUpKind, TeamKind
 from ..permissions import P, current_actor, require
 from ..services import follow_ups, pipeline, teams
 from ..services.errors import Invalid
+from ..services.organisations import industry_names
 from ..uow import atomic
 
 bp = Blueprint("teams", __name__)
@@ -55,8 +56,8 @@ def _fill_choices(form: TeamForm, team=None) -> None:
     form.leader_id.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(u.id, u.name or u.email)
                                                                   for u in users]
     form.member_ids.choices = [SelectChoice(u.id, u.name or u.email) for u in users]
-    form.industry.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(n) for n in pipeline.industry_names()]
-    if team is not None and team.industry and team.industry not in pipeline.industry_names():
+    form.industry.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(n) for n in industry_names()]
+    if team is not None and team.industry and team.industry not in industry_names():
         form.industry.choices.append(SelectChoice(team.industry))
 
 

@@ -14,6 +14,7 @@ from ..permissions import P, current_actor, require
 from ..services import pipeline, teams
 from ..services import visits as service
 from ..services.errors import Conflict, Invalid
+from ..services.organisations import industry_names
 from ..uow import atomic
 from . import page_number
 
@@ -239,11 +240,13 @@ def _lead_form(met: list[Organisation]) -> VisitLeadForm:
     form = VisitLeadForm()
     others = [c for c in _organisation_choices() if c.value not in {o.id for o in met}]
     form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in met] + others
-    form.industry.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(n) for n in pipeline.industry_names()]
+    form.industry.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(n) for n in industry_names()]
     if request.method == "GET" and met:
         form.organisation_id.data = met[0].id
         industry = met[0].industry
-        form.industry.data = industry if industry in pipeline.industry_names() else ""
+        form.industry.data = industry if industry in industry_names() else ""
+        origin = pipeline.default_origin(met[0])
+        form.origin.data = origin.value if origin is not None else ""
     return form
 
 

@@ -110,3 +110,21 @@ def test_a_file_without_the_header_is_refused_beside_the_field(client, make_user
 def test_viewers_cannot_import(client, make_user):
     assert sign_in(client, make_user("viewer")).status_code == 302
     assert client.get("/pipeline/figures/import").status_code == 403
+
+
+def test_cancel_forgets_the_file_and_a_forgotten_file_cannot_be_imported(app, client, make_user, projects):
+    assert sign_in(client, make_user("organiser")).status_code == 302
+    page = client.get("/pipeline/figures/import").get_data(as_text=True)
+    before = _count(app)
+    data = _workbook([["导入测试项目甲", None, "2025-07", 1, 2]])
+    r = client.post("/pipeline/figures/import", data={"csrf_token": _csrf(page), "file": (BytesIO(data), "月报.xlsx")})
+    html = r.get_data(as_text=True)
+    assert "1 行可以导入，0 行有错误。" in html and "将被记录" in html
+    upload = re.search(r'name="c-upload" type="hidden" value="([^"]+)"', html).group(1)
+    r = client.post("/pipeline/figures/import", data={"csrf_token": _csrf(html), "c-upload": upload,
+                                                      "c-cancel": "1"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/pipeline/report")
+    r = client.post("/pipeline/figures/import", data={"csrf_token": _csrf(html), "c-upload": upload,
+                                                      "c-confirm": "1"}, follow_redirects=True)
+    assert r.request.path == "/pipeline/figures/import" and "上传的文件已过期" in r.get_data(as_text=True)
+    assert _count(app) == before

@@ -113,8 +113,9 @@ def test_upload_preview_confirm_then_send(app, client, make_user):
     assert len(_invitations(app)) == 2
     # The kept file is gone: confirming again says it expired instead of importing twice.
     again = client.post(f"/events/{event_id}/invitations/import", data={
-        "c-csrf_token": _csrf(html, "c-csrf_token"), "c-upload": upload, "c-confirm": "1"})
-    assert again.status_code == 302
+        "c-csrf_token": _csrf(html, "c-csrf_token"), "c-upload": upload, "c-confirm": "1"}, follow_redirects=True)
+    assert again.request.path == f"/events/{event_id}/invitations/import"
+    assert "上传的文件已过期" in again.get_data(as_text=True)
     assert len(_invitations(app)) == 2
 
     listing = client.get(f"/events/{event_id}/invitations").get_data(as_text=True)
@@ -163,3 +164,10 @@ def test_template_is_an_empty_sheet_with_the_chinese_header_that_imports(app, cl
         "csrf_token": _csrf(page), "file": (io.BytesIO(buffer.getvalue()), "模板.xlsx")},
         content_type="multipart/form-data").get_data(as_text=True)
     assert "1 行可以导入，0 行有错误" in preview
+    # Without a bad row the import goes straight to the invitations, which say so.
+    upload = re.search(r'name="c-upload" type="hidden" value="([^"]+)"', preview).group(1)
+    done = client.post(f"/events/{event_id}/invitations/import", data={
+        "c-csrf_token": _csrf(preview, "c-csrf_token"), "c-upload": upload, "c-confirm": "1",
+        "c-filename": "模板.xlsx"}, follow_redirects=True)
+    assert done.request.path == f"/events/{event_id}/invitations"
+    assert "已导入 1 份邀请" in done.get_data(as_text=True)

@@ -172,6 +172,11 @@ def test_interest_to_lead_once_and_funnel(client, auth, day, app):
     assert lead["notes"] == "拟投资 5000 万" and lead["industry"] == "绿色食品"
     again = client.post(f"/api/v1/interests/{first['id']}/lead", headers=h)
     assert again.status_code == 200 and again.json["id"] == lead["id"]
+    # Every project answer carries it (API.md), not only the interest's: the lead, the list, the pitched project.
+    assert client.get(f"/api/v1/projects/{lead['id']}", headers=h).json["related_project_id"] == day["project"]
+    listed = {p["id"]: p for p in client.get(f"/api/v1/projects?event_id={day['event']}", headers=h).json["items"]}
+    assert listed[lead["id"]]["related_project_id"] == day["project"]
+    assert client.get(f"/api/v1/projects/{day['project']}", headers=h).json["related_project_id"] is None
     bulk = client.post(f"/api/v1/events/{day['event']}/interests/leads", headers=h).json
     assert bulk["created"] == 1 and bulk["existing"] == 1
     assert client.post(f"/api/v1/events/{day['event']}/interests/leads", headers=h).json == {

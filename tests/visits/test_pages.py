@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from roadshow.extensions import db
-from roadshow.models import AuditEntry, OrgKind, Project, Reception, Team, TeamKind, Trip
+from roadshow.models import AuditEntry, OrgKind, Origin, Project, Reception, Team, TeamKind, Trip
 from tests import factories
 from tests.conftest import sign_in
 
@@ -100,6 +100,31 @@ def test_lead_from_a_trip_and_the_organisation_page(client, make_user, app, bure
     assert "2031-05-08 · 杭州" in visits and "座谈" in visits
     agent_page = client.get(f"/organisations/{bureau['agent']}").get_data(as_text=True)
     assert "数字文旅项目" in re.search(r'id="organisation-referred">(.*?)</ul>', agent_page, re.S).group(1)
+
+
+@pytest.mark.parametrize(("province", "prefilled"), [("浙江省", "out_of_province"), ("安徽省", "in_province"),
+                                                   ("安徽", "in_province"), (None, "")])
+def test_lead_from_a_reception_takes_the_origin_select_prefilled_from_the_province(
+        client, make_user, app, bureau, province, prefilled):
+    _signed_in(client, make_user)
+    with app.app_context():
+        org = factories.organisation(f"来访客商{province}有限公司", province=province)
+        reception = Reception(date=factories.aware(2031, 6, 2).date(), visitors=3, organisations=[org])
+        db.session.add(reception)
+        db.session.commit()
+        rid, org_id = reception.id, org.id
+    page = client.get(f"/receptions/{rid}/leads/new").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="origin".*?</select>', page, re.S).group(0)
+    assert re.search(rf'<option selected value="{prefilled}">', select_html), select_html
+    assert "省外" in select_html and "省内" in select_html and 'name="out_of_province"' not in page
+    r = client.post(f"/receptions/{rid}/leads/new", data={
+        "csrf_token": _csrf(page), "organisation_id": org_id, "name": f"来访项目{province}",
+        "industry": "新能源", "origin": "foreign"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        project = db.session.scalar(select(Project).where(Project.name == f"来访项目{province}"))
+        assert project.origin is Origin.foreign and project.out_of_province is False
+        assert project.source_reception_id == rid
 
 
 def test_reception_form_and_roles(client, make_user, app, bureau):
