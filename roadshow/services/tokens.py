@@ -15,6 +15,7 @@ through the database, as before, until they expire (at most `API_TOKEN_TTL_HOURS
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -97,9 +98,12 @@ class RevocationCache:
     def __init__(self) -> None:
         self._snapshot = _EMPTY
         self._lock = threading.Lock()
+        self._generations = itertools.count(1)
+        self._generation = 0  # raised by expire(): a load that started before it does not count as fresh
 
     def expire(self) -> None:
         """Reload before the next check (this process changed tokens or users, or the tests emptied tables)."""
+        self._generation = next(self._generations)  # atomic, unlike += from two threads
         self._snapshot = _EMPTY
 
     def current(self, seconds: float) -> Snapshot:
@@ -117,18 +121,20 @@ class RevocationCache:
         seconds), else None: a mismatch in an older snapshot is final."""
         with self._lock:
             snapshot = self._snapshot
-            if issued_at < int(snapshot.loaded_at) - 1:
+            if issued_at < snapshot.loaded_at - 1:
                 return None
             return self._load()
 
     def _load(self) -> Snapshot:
-        loaded_at, mono, now = time.time(), time.monotonic(), utcnow()
+        generation, loaded_at, mono, now = self._generation, time.time(), time.monotonic(), utcnow()
         since = now - timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
         users = {row.id: TokenUser(row.id, row.email, row.name, row.role, row.session_version)
                  for row in db.session.execute(_active_users())}
         revoked = frozenset(db.session.scalars(_revoked_tokens(), {"now": now, "since": since}))
-        self._snapshot = Snapshot(users, revoked, loaded_at, mono)
-        return self._snapshot
+        snapshot = Snapshot(users, revoked, loaded_at, mono)
+        # Expired meanwhile (a commit in this process changed tokens): use it for this check, load again next.
+        self._snapshot = snapshot if generation == self._generation else _EMPTY
+        return snapshot
 
 
 def cache_of(app: Flask) -> RevocationCache:
