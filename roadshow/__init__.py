@@ -94,6 +94,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     static_files.init_app(app)  # versioned URLs cached for a year, gzipped CSS and JS
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            from .pool import ping_when_idle
+
+            ping_when_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     _init_login(app)

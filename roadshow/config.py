@@ -70,12 +70,13 @@ def database_url(instance_path: Path) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Per database: SQLite waits for the writer lock instead of failing at once; PostgreSQL checks
-    pooled connections before use. Statement parameters never reach an error message or the log
-    (they carry password hashes and people's phone numbers)."""
+    """Per database: SQLite waits for the writer lock instead of failing at once; PostgreSQL's pooled
+    connections are checked before use only when they may have died (roadshow/pool.py, installed by
+    create_app; not `pool_pre_ping`, which pinged on every checkout). Statement parameters never reach an
+    error message or the log (they carry password hashes and people's phone numbers)."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
-    return {"pool_pre_ping": True, "hide_parameters": True}
+    return {"hide_parameters": True}
 
 
 def load(instance_path: str) -> dict:
@@ -135,6 +136,11 @@ def load(instance_path: str) -> dict:
         # JSON bodies and uploads share Werkzeug's limit; both answer 413 before reading.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "API_TOKEN_TTL_HOURS": int(env("API_TOKEN_TTL_HOURS") or 24 * 7),
+        # Bearer tokens are checked without a query (services/tokens.py): each process reloads the revoked
+        # tokens and the active users this often, so a revocation counts everywhere within that many seconds.
+        "TOKEN_REVOCATION_SECONDS": float(env("TOKEN_REVOCATION_SECONDS") or 5),
+        # PostgreSQL: a pooled connection idle longer than this is pinged before use (roadshow/pool.py).
+        "DB_PING_IDLE_SECONDS": float(env("DB_PING_IDLE_SECONDS") or 10),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), False),

@@ -101,7 +101,10 @@ def app():
 
 def _empty_tables(app) -> None:
     from roadshow.extensions import db
+    from roadshow.services import tokens
 
+    # Ids start again from 1 (RESTART IDENTITY): the tokens' cache must not hold the last test's users.
+    tokens.cache_of(app).expire()
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -90,11 +90,11 @@ def _check_body_and_token():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         abort(401)
-    record = user_service.resolve_token(token.strip())
-    if record is None:
+    bearer = user_service.resolve_token(token.strip())
+    if bearer is None:
         abort(401)
-    g.api_token = record
-    g.api_user = record.user
+    g.api_token = bearer
+    g.api_user = bearer.user  # a TokenUser (signed tokens: no query) or a User (tokens of the old format)
 
 
 # Operations whose responses are streamed files (CSV, XLSX): spectree reads every response body into

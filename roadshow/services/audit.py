@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, func, select
 
 from ..extensions import db
-from ..models import AuditEntry, User
+from ..models import AuditEntry
 
 # Never written to the log, whatever a caller passes.
 _SECRET_FIELDS = {"password", "password_hash", "token", "token_hash", "secret"}
@@ -30,7 +30,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row(actor: User | None, action: str, entity_type: str, entity_id: int | None,
+class Actor(Protocol):
+    """Who acts: a `User`, or the `TokenUser` of a bearer token (services/tokens.py)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+def _row(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
          changes: dict[str, Any] | None) -> dict[str, Any]:
     return {"user_id": actor.id if actor is not None else None,
             "actor": actor.email if actor is not None else "system",
@@ -38,7 +48,7 @@ def _row(actor: User | None, action: str, entity_type: str, entity_id: int | Non
             "changes": _plain(changes) if changes else None}
 
 
-def record(actor: User | None, action: str, entity_type: str, entity_id: int | None,
+def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
            changes: dict[str, Any] | None = None) -> AuditEntry:
     """Add an audit entry to the current session; it commits with the change it describes."""
     entry = AuditEntry(**_row(actor, action, entity_type, entity_id, changes))
@@ -46,7 +56,7 @@ def record(actor: User | None, action: str, entity_type: str, entity_id: int | N
     return entry
 
 
-def write(actor: User | None, action: str, entity_type: str, entity_id: int | None,
+def write(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
           changes: dict[str, Any] | None = None) -> None:
     """Like `record`, but one INSERT at once instead of a flush of the unit of work: for hot paths
     whose writes are single statements inside a held write lock (a check-in at the door)."""

@@ -13,9 +13,10 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import ApiToken, Role, User
 from ..models.types import utcnow
-from . import audit
+from . import audit, tokens
 from .errors import AuthenticationFailed, Conflict, Invalid
 from .locks import start_writing
+from .tokens import Bearer, TokenUser
 
 # Compared against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = None
@@ -76,6 +77,7 @@ def update_user(user: User, actor: User | None, *, role: str | None = None, name
         changes["tokens_revoked"] = end_sessions(user)
     if changes:
         db.session.flush()
+        tokens.changed(db.session())  # the tokens' cache holds names and roles: reload after the commit
         audit.record(actor, "user.update", "user", user.id, changes)
     return user
 
@@ -87,6 +89,7 @@ def end_sessions(user: User) -> int:
     result = db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+    tokens.changed(db.session())
     # An UPDATE's result is a CursorResult (with a rowcount); Session.execute is annotated as Result.
     return cast(CursorResult[Any], result).rowcount or 0
 
@@ -118,11 +121,13 @@ def authenticate(email: str, password: str) -> User:
 
 
 def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
-    """Return the token (shown once) and its stored record."""
-    token = secrets.token_urlsafe(32)
-    record = ApiToken(user=user, token_hash=ApiToken.hash(token), expires_at=utcnow() + ttl)
+    """Return the token (shown once) and its stored record. The token is signed and carries the record's id
+    (services/tokens.py); the record keeps its SHA-256 like it keeps the old tokens'."""
+    record = ApiToken(user=user, token_hash=secrets.token_hex(32), expires_at=utcnow() + ttl)
     db.session.add(record)
-    db.session.flush()
+    db.session.flush()  # the id goes into the token
+    token = tokens.sign(record, user)
+    record.token_hash = ApiToken.hash(token)
     audit.record(user, "token.issue", "api_token", record.id, {"expires_at": record.expires_at})
     return token, record
 
@@ -138,25 +143,31 @@ def token_for_password(email: str, password: str, ttl: timedelta) -> tuple[User,
 
 @cache
 def _token_by_hash():
-    # Built once: every API request resolves its token, and building the statement and its
+    # Built once: tokens of the old format resolve through it, and building the statement and its
     # loader option cost more than running it.
     return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
             .options(joinedload(ApiToken.user, innerjoin=True)))
 
 
-def resolve_token(token: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token record for a bearer token, or None when unknown, expired or revoked."""
+def resolve_token(token: str, now: datetime | None = None) -> Bearer | None:
+    """The bearer of a live token, or None when unknown, forged, expired, revoked or its user inactive.
+    A signed token is checked without a query (services/tokens.py: revocations count within
+    `TOKEN_REVOCATION_SECONDS`); one of the old format (no signature) is looked up as before."""
     if not token or len(token) > 200:
         return None
+    if tokens.is_signed(token):
+        return tokens.verify(token)
     record = db.session.scalar(_token_by_hash(), {"token_hash": ApiToken.hash(token)})
     now = now or utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
     if not record.user.active:
         return None
-    return record
+    return Bearer(record.id, record.user, record.expires_at)
 
 
-def revoke_token(record: ApiToken, actor: User) -> None:
-    record.revoked_at = utcnow()
-    audit.record(actor, "token.revoke", "api_token", record.id)
+def revoke_token(bearer: Bearer, actor: User | TokenUser) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.id == bearer.token_id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    tokens.changed(db.session())
+    audit.record(actor, "token.revoke", "api_token", bearer.token_id)

@@ -52,6 +52,7 @@ def test_stats_do_not_grow_with_attendees(client, auth, app_ctx):
 
 def test_check_in_does_not_grow_with_attendees(client, auth, app_ctx):
     headers = auth("door")
+    client.get("/api/v1/auth/me", headers=headers)  # warm: the tokens' revocation cache
     counts = []
     for size in (1, 40):
         ev = factories.event()
@@ -121,3 +122,27 @@ def test_console_registration_list_does_not_grow_with_its_page(client, make_user
             assert r.status_code == 200 and len(rows) == size
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
+
+
+def _about_tokens(seen: list[str]) -> list[str]:
+    return [s for s in seen if re.search(r"\b(api_tokens|users)\b", s)]
+
+
+def test_authenticated_requests_send_no_token_query(client, auth, app_ctx):
+    """A signed bearer token is checked without the database (services/tokens.py): once this process's
+    revocation cache is loaded, neither the token nor its user is looked up; `/auth/me` sends nothing."""
+    headers = auth("door")
+    ev = factories.event()
+    reg = factories.registration(ev, attendees=2)
+    event_id, codes = ev.id, [a.ticket_code for a in reg.attendees]
+    db.session.commit()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200  # loads the cache
+    with statements() as seen:
+        me = client.get("/api/v1/auth/me", headers=headers)
+        assert me.status_code == 200 and me.json["role"] == "door"
+    assert seen == []
+    with statements() as seen:
+        r = client.post(f"/api/v1/events/{event_id}/checkins", json={"code": codes[0], "device": "门"}, headers=headers)
+        assert r.status_code == 201
+        assert client.get(f"/api/v1/events/{event_id}/stats", headers=headers).status_code == 200
+    assert seen and _about_tokens(seen) == []
