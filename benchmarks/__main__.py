@@ -432,7 +432,14 @@ def bench_door(kind: str, ceil: float, scale: float, attendees: int) -> dict:
 
 # --- 8. reminders through the job queue -----------------------------------------------------------
 
-REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")  # flushed before and after
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")
+
+
+def _clear_queue(broker, prefix: str) -> None:
+    """Delete the run's keys: everything under its prefix (runs on both databases may share the Redis)."""
+    keys = list(broker.scan_iter(match=f"{prefix}*"))
+    if keys:
+        broker.delete(*keys)
 
 
 class _Inbox:
@@ -472,7 +479,8 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
 
     registrants = max(int(registrants * scale), 20)
     broker = redis.Redis.from_url(REDIS)
-    broker.flushdb()
+    prefix = f"roadshow-bench-{kind}-{os.getpid()}:"
+    _clear_queue(broker, prefix)
     inbox = _Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -484,7 +492,8 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
                 guests = seed.guests(event_id, registrants, per_registration=1, with_email=True,
                                      confirmed_at=datetime.now(UTC) - timedelta(days=2))
             sweep_every = os.environ.get("BENCH_SWEEP_SECONDS", "1")
-            env = bench_env(url, instance, JOBS_BROKER_URL=REDIS, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
+            env = bench_env(url, instance, JOBS_BROKER_URL=REDIS, JOBS_KEY_PREFIX=prefix,
+                            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
                             JOBS_EVERY_SECONDS=sweep_every)
             with worker(env):
                 with app.app_context():  # the reminders fall due now: the event starts in 24 hours
@@ -516,7 +525,7 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
                 db.session.remove()
     finally:
         smtp.stop()
-        broker.flushdb()
+        _clear_queue(broker, prefix)
     expected = {g["email"] for g in guests.attendees}
     total_s = (last - began) if inbox.count else float("nan")
     sweep_s = (swept - began) if swept else float("nan")

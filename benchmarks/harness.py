@@ -73,13 +73,14 @@ def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = TH
                              "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
                             cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to start four workers
     while True:
         try:
-            requests.get(base + "/", timeout=2)
+            requests.get(base + "/", timeout=5)
             break
         except requests.RequestException as exc:
             if proc.poll() is not None or time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)  # never leave a server behind (its ticker outlives the database)
                 raise RuntimeError(f"{app_spec} did not start") from exc
             time.sleep(0.2)
     spy = _start_profiler(proc.pid) if PROFILE and app_spec == "app:app" else None
