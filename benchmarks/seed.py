@@ -39,6 +39,16 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
+def _insert_only(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT the rows in chunks, without reading their ids back."""
+    from sqlalchemy import insert
+
+    from roadshow.extensions import db
+
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model), rows[start:start + CHUNK])
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
 
@@ -123,12 +133,12 @@ def pipeline(count: int, seed: int = 11) -> Pipeline:
             "origin": origin, "out_of_province": origin == "out_of_province", "industrial": i % 2 == 0,
             "stage": history[-1][1], "team_id": teams[i % len(teams)], "created_at": _at(created)})
     project_ids = _insert(Project, projects)
-    _insert(StageChange, [{"project_id": pid, "from_stage": frm, "to_stage": to, "at": at}
+    _insert_only(StageChange, [{"project_id": pid, "from_stage": frm, "to_stage": to, "at": at}
                           for pid, history in zip(project_ids, histories) for frm, to, at in history])
-    _insert(FollowUp, [{"project_id": pid, "at": history[-1][2] + timedelta(days=d), "kind": kind,
+    _insert_only(FollowUp, [{"project_id": pid, "at": history[-1][2] + timedelta(days=d), "kind": kind,
                         "note": f"电话跟进，企业反馈{kind}进展顺利", "next_step": "下月回访"}
                        for pid, history in zip(project_ids, histories) for d, kind in ((3, "call"), (20, "visit"))])
-    _insert(ProjectInvestment, [
+    _insert_only(ProjectInvestment, [
         {"project_id": pid, "month": date(2023, month, 1), "funds_in_place_wan": Decimal(rng.randrange(10**6)) / 100,
          "fixed_asset_wan": Decimal(rng.randrange(10**6)) / 100} for pid in project_ids for month in range(1, 13)])
 
@@ -141,16 +151,16 @@ def pipeline(count: int, seed: int = 11) -> Pipeline:
                 "trips": max(count // (60 * share), 1), "receptions": max(count // (25 * share), 1),
                 "companies_visited": max(count // (20 * share), 1)}
 
-    _insert(Target, [target(None, 1)] + [target(t, len(teams)) for t in teams])
+    _insert_only(Target, [target(None, 1)] + [target(t, len(teams)) for t in teams])
     trip_rows = []
     for i in range(max(count // 50, 1)):
         start = date(2023, 1, 3) + timedelta(days=rng.randrange(355))
         trip_rows.append({"team_id": teams[i % len(teams)], "destination": rng.choice(["上海", "杭州", "深圳", "宁波"]),
                           "starts_on": start, "ends_on": start + timedelta(days=2), "leader": person_name(rng)})
     trip_ids = _insert(Trip, trip_rows)
-    _insert(TripVisit, [{"trip_id": tid, "organisation_id": rng.choice(orgs)[0], "date": row["starts_on"]}
+    _insert_only(TripVisit, [{"trip_id": tid, "organisation_id": rng.choice(orgs)[0], "date": row["starts_on"]}
                         for tid, row in zip(trip_ids, trip_rows) for _ in range(4)])
-    _insert(Reception, [{"date": date(2023, 1, 2) + timedelta(days=rng.randrange(360)),
+    _insert_only(Reception, [{"date": date(2023, 1, 2) + timedelta(days=rng.randrange(360)),
                          "visitors": rng.randrange(1, 9), "team_id": teams[i % len(teams)], "purpose": "考察投资环境"}
                         for i in range(max(count // 20, 1))])
     db.session.commit()
@@ -206,7 +216,7 @@ def guests(event_id: int, count: int, *, per_registration: int = 2, with_email: 
                          "phone": person["phone"], "email": person["email"], "ticket_code": new_code(),
                          "consent_at": confirmed_at, "consent_version": version, "created_at": confirmed_at})
             n += 1
-    _insert(Attendee, rows)
+    _insert_only(Attendee, rows)
     db.session.commit()
     return Guests(people, [name for _, name in orgs])
 
