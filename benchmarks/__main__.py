@@ -1,13 +1,14 @@
-"""`make bench`: the five benchmarks of benchmarks/README.md on SQLite and PostgreSQL.
+"""`make bench`: the benchmarks of benchmarks/README.md on SQLite and PostgreSQL.
 
 Each benchmark starts Roadshow under gunicorn (the README's production command) on a fresh database,
 loads its data through the app's own services, drives it from this separate process (wrk, or a thread
 pool for fixed-size bursts), checks correctness at the end, and prints its figures. Throughputs are
 given as a ratio against the bare-Flask ceiling measured in the same run. Results are written as JSON
-to benchmarks/results/.
+to benchmarks/results/. The bureau's big data sets (reports, door, reminders) are loaded with bulk inserts of
+the rows the services write (benchmarks/seed.py).
 
-    python -m benchmarks [--db sqlite,postgresql] [--only checkin,burst,big,feed,report,door3g] [--scale 1.0]
-                         [--profile DIR]
+    python -m benchmarks [--db sqlite,postgresql] [--only checkin,burst,big,feed,report,reports,door,reminders,door3g]
+                         [--scale 1.0] [--profile DIR]
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from .harness import (
     bracketed_ceiling,
     ceiling,
     fresh_database,
+    get_paths_script,
     get_script,
     gunicorn,
     peak_rss_kb,
@@ -340,9 +342,209 @@ def bench_report(kind: str, ceil: float, scale: float, count: int) -> dict:
             "p50_ms": report.p50_ms, "p99_ms": report.p99_ms, "server_errors": report.server_errors}
 
 
-# --- 6. the door on a phone network ---------------------------------------------------------------
+# --- 6. the bureau's reports ----------------------------------------------------------------------
 
-def bench_door(kind: str, ceil: float, scale: float) -> dict:
+# The report paths timed at each size, one after the other.
+REPORT_PATHS = ["/api/v1/reports/monthly?month=2023-12", "/api/v1/reports/summary?year=2023"]
+REPORT_PAGES = ["/reports/monthly?month=2023-12", "/reports/summary?year=2023"]  # console pages, signed in
+
+
+def bench_reports(kind: str, ceil: float, scale: float, count: int, paths: list[str] | None = None,
+                  pages: list[str] | None = None) -> dict:
+    from roadshow.extensions import db
+    from roadshow.services import users
+
+    from . import seed
+
+    count = max(int(count * scale), 20)
+    with fresh_database(kind) as (url, instance):
+        app = app_for(url, instance)
+        began = time.perf_counter()
+        with app.app_context():
+            data = seed.pipeline(count)
+            users.create_user("bench-reports@example.com", "bench-password", "viewer")
+            db.session.commit()
+        seed_s = round(time.perf_counter() - began, 1)
+        token = token_for(app, "viewer")
+        auth = {"Authorization": f"Bearer {token}"}
+        timed = []
+        with gunicorn("app:app", bench_env(url, instance)) as (base, _):
+            # what the load must find: the month's report with the district's 2023 figures of the seed
+            monthly = requests.get(f"{base}/api/v1/reports/monthly?month=2023-12", headers=auth, timeout=60).json()
+            district = {m: monthly["district"][m]["year_to_date"] for m in data.expected}
+            for path in paths or REPORT_PATHS:
+                assert requests.get(f"{base}{path}", headers=auth, timeout=60).status_code == 200, path
+                result = wrk(f"{base}{path.split('?')[0]}", duration=5, connections=1, threads=1,
+                             script=get_script(path, auth))
+                timed.append((path, result))
+            for page in pages or REPORT_PAGES:
+                signed_in = _signed_in_headers(base, "bench-reports@example.com", "bench-password", page,
+                                               data.team_names[0])
+                timed.append((page, wrk(f"{base}{page.split('?')[0]}", duration=5, connections=1, threads=1,
+                                        script=get_script(page, signed_in))))
+    return {"projects": count, "seed_s": seed_s, "stalled": len(monthly["stalled"]),
+            "district_as_seeded": district == data.expected,
+            "paths": [{"path": p, "rps": r.requests_per_s, "ratio": ratio(r.requests_per_s, ceil), "p50_ms": r.p50_ms,
+                       "p99_ms": r.p99_ms, "requests": r.requests, "server_errors": r.server_errors,
+                       "non_2xx": r.non_2xx} for p, r in timed]}
+
+
+# --- 7. the door's look-up ------------------------------------------------------------------------
+
+def bench_door(kind: str, ceil: float, scale: float, attendees: int) -> dict:
+    from urllib.parse import quote
+
+    from . import seed
+
+    attendees = max(int(attendees * scale), 50)
+    with fresh_database(kind) as (url, instance):
+        app = app_for(url, instance)
+        event_id = open_event(app, None, "万人签约大会")
+        with app.app_context():
+            guests = seed.guests(event_id, attendees)
+        token = token_for(app, "door")
+        auth = {"Authorization": f"Bearer {token}"}
+        rng = random.Random(3)
+        sample = rng.sample(guests.attendees, 40)
+        # what a door officer types: the first two characters of a name (surname and one more), the phone's
+        # last four digits, or the guest's organisation (the look-up matches names: it finds nobody)
+        queries = {"name_prefix": [p["name"][:2] for p in sample], "phone_tail": [p["phone"][-4:] for p in sample],
+                   "organisation": [p["organisation"] for p in sample]}
+        lookup = f"/api/v1/events/{event_id}/checkins/lookup"
+        figures: dict = {"attendees": attendees}
+        with gunicorn("app:app", bench_env(url, instance), workers=1) as (base, _):
+            for name, texts in queries.items():
+                found = [requests.get(f"{base}{lookup}", params={"q": q}, headers=auth, timeout=30) for q in texts[:5]]
+                assert all(r.status_code == 200 for r in found), [r.text for r in found if r.status_code != 200]
+                result = wrk(f"{base}{lookup}", duration=5, connections=1, threads=1,
+                             script=get_paths_script([f"{lookup}?q={quote(q)}" for q in texts], auth))
+                figures[name] = {"p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "rps": result.requests_per_s,
+                                 "requests": result.requests, "server_errors": result.server_errors,
+                                 "non_2xx": result.non_2xx,
+                                 "found_mean": round(statistics.mean(len(r.json()["items"]) for r in found), 1)}
+            # a phone tail finds its own guest
+            tail = sample[0]
+            items = requests.get(f"{base}{lookup}", params={"q": tail["phone"][-4:]}, headers=auth,
+                                 timeout=30).json()["items"]
+            figures["phone_tail_finds_the_guest"] = any(i["name"] == tail["name"] for i in items)
+    return figures
+
+
+# --- 8. reminders through the job queue -----------------------------------------------------------
+
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")
+
+
+def _clear_queue(broker, prefix: str) -> None:
+    """Delete the run's keys: everything under its prefix (runs on both databases may share the Redis)."""
+    keys = list(broker.scan_iter(match=f"{prefix}*"))
+    if keys:
+        broker.delete(*keys)
+
+
+class _Inbox:
+    """An aiosmtpd handler counting what arrives, by recipient, and when the last message came."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import Counter
+
+        self.to: Counter[str] = Counter()
+        self.count = 0
+        self.last = 0.0
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self._lock:
+            for address in envelope.rcpt_tos:
+                self.to[address.lower()] += 1
+            self.count += 1
+            self.last = time.perf_counter()
+        return "250 OK"
+
+
+def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> dict:
+    """Registrants of one event (one guest each, with an address of their own) whose reminder falls due while
+    a real `flask jobs worker` (Redis broker, its embedded beat) is running; mail goes to an SMTP server in this
+    process. Timed from the moment the reminders fall due to the last one delivered."""
+    import redis
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import func, select, update
+
+    from roadshow.extensions import db
+    from roadshow.models import Event, MailStatus, OutboxMessage, Registration
+
+    from . import seed
+    from .harness import free_port, worker
+
+    registrants = max(int(registrants * scale), 20)
+    broker = redis.Redis.from_url(REDIS)
+    prefix = f"roadshow-bench-{kind}-{os.getpid()}:"
+    _clear_queue(broker, prefix)
+    inbox = _Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        with fresh_database(kind) as (url, instance):
+            app = app_for(url, instance)
+            event_id = open_event(app, None, "项目推介会")  # in 2027: no reminder is due yet
+            with app.app_context():
+                guests = seed.guests(event_id, registrants, per_registration=1, with_email=True,
+                                     confirmed_at=datetime.now(UTC) - timedelta(days=2))
+            sweep_every = os.environ.get("BENCH_SWEEP_SECONDS", "1")
+            env = bench_env(url, instance, JOBS_BROKER_URL=REDIS, JOBS_KEY_PREFIX=prefix,
+                            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
+                            JOBS_EVERY_SECONDS=sweep_every)
+            with worker(env):
+                with app.app_context():  # the reminders fall due now: the event starts in 24 hours
+                    db.session.execute(update(Event).where(Event.id == event_id).values(
+                        starts_at=datetime.now(UTC) + timedelta(hours=23, minutes=59), reminder_hours_before=24))
+                    db.session.commit()
+                began = time.perf_counter()
+                swept = None
+                # the sweep is one unit of work: nothing arrives until it commits, so only after it does does
+                # five minutes without a new message mean that delivery has stopped
+                seen, progressed, deadline = 0, time.monotonic(), time.monotonic() + 4 * 3600
+                while inbox.count < registrants and time.monotonic() < deadline and (
+                        swept is None or time.monotonic() - progressed < 300):
+                    if swept is None:
+                        with app.app_context():
+                            if db.session.scalar(select(func.count()).select_from(Registration).where(
+                                    Registration.reminded_at.is_not(None))):
+                                swept = time.perf_counter()  # the sweep's transaction has committed
+                            db.session.remove()
+                    if swept is None or inbox.count > seen:
+                        seen, progressed = inbox.count, time.monotonic()
+                    time.sleep(0.2)
+                last = inbox.last
+                time.sleep(5)  # more sweeps of reminders and mail: nothing may go out again
+            with app.app_context():
+                reminded = db.session.scalar(select(func.count()).select_from(Registration).where(
+                    Registration.reminded_at.is_not(None)))
+                kinds = dict(db.session.execute(select(OutboxMessage.kind, func.count())
+                                                .group_by(OutboxMessage.kind)).all())
+                unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status != MailStatus.sent))
+                db.session.remove()
+    finally:
+        smtp.stop()
+        _clear_queue(broker, prefix)
+    expected = {g["email"] for g in guests.attendees}
+    total_s = (last - began) if inbox.count else float("nan")
+    sweep_s = (swept - began) if swept else float("nan")
+    return {"registrants": registrants, "sweep_every_s": float(sweep_every),
+            "sweep_s": round(sweep_s, 1), "delivery_s": round(total_s - sweep_s, 1), "total_s": round(total_s, 1),
+            "reminders_per_s": round(registrants / total_s, 1) if inbox.count else 0.0,
+            "queued_per_s": round(registrants / sweep_s, 1) if swept else 0.0,
+            "delivered_per_s": round(registrants / (total_s - sweep_s), 1) if swept and inbox.count else 0.0,
+            "delivered": inbox.count, "registrations_reminded": reminded, "outbox": kinds, "outbox_unsent": unsent,
+            "each_registrant_exactly_once": set(inbox.to) == expected and all(n == 1 for n in inbox.to.values())
+            and inbox.count == registrants}
+
+
+# --- 9. the door on a phone network ---------------------------------------------------------------
+
+def bench_door_3g(kind: str, ceil: float, scale: float) -> dict:
     """The door page on throttled 3G in chromium (benchmarks/door3g.py): cold and warm, to the first scan."""
     from sqlalchemy import select
 
@@ -369,7 +571,7 @@ def bench_door(kind: str, ceil: float, scale: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--only", default="checkin,burst,big,feed,report")
+    parser.add_argument("--only", default="checkin,burst,big,feed,report,reports,door,reminders")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every data set (quick runs)")
     parser.add_argument("--profile", metavar="DIR", type=Path,
                         help="sample the app servers with py-spy; folded stacks to DIR (read with benchmarks.profile)")
@@ -397,7 +599,13 @@ def main() -> None:
                                                                 for n in (50, 500)],
             "report": lambda kind=kind, rps=rps0: [bench_report(kind, rps, args.scale, n)
                                                                   for n in (1000, 10000)],
-            "door3g": lambda kind=kind, rps=rps0: bench_door(kind, rps, args.scale),
+            "reports": lambda kind=kind, rps=rps0: [bench_reports(kind, rps, args.scale, n)
+                                                                   for n in (1000, 10000)],
+            "door": lambda kind=kind, rps=rps0: [bench_door(kind, rps, args.scale, n)
+                                                                for n in (2000, 20000)],
+            "reminders": lambda kind=kind, rps=rps0: [bench_reminders(kind, rps, args.scale, n)
+                                                                     for n in (2000, 20000)],
+            "door3g": lambda kind=kind, rps=rps0: bench_door_3g(kind, rps, args.scale),
         }
         for name in only:
             began = time.perf_counter()
@@ -411,3 +619,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+

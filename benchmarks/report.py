@@ -49,6 +49,20 @@ def render(run: dict) -> str:
         lines += ["", "| projects | year report req/s (ratio) | p50 / p99 |", "|---|---|---|"]
         lines += [f"| {r['projects']:,} | {r['rps']:.1f} ({r['ratio']:.1%}) | {r['p50_ms']:.0f} / {r['p99_ms']:.0f} ms |"
                   for r in rep]
+    if reps := run.get("reports"):
+        lines += ["", "| projects | report | req/s (ratio) | p50 / p99 | stalled listed |", "|---|---|---|---|---|"]
+        lines += [f"| {r['projects']:,} | `{p['path']}` | {p['rps']:.1f} ({p['ratio']:.1%}) | {p['p50_ms']:.0f} / {p['p99_ms']:.0f} ms | {r['stalled']:,} |"
+                  for r in reps for p in r["paths"]]
+    if door := run.get("door"):
+        lines += ["", "| attendees | name prefix p50 / p99 | phone tail p50 / p99 | organisation name p50 / p99 |", "|---|---|---|---|"]
+        lines += [f"| {r['attendees']:,} | " + " | ".join(f"{r[q]['p50_ms']:.0f} / {r[q]['p99_ms']:.0f} ms"
+                                                       for q in ("name_prefix", "phone_tail", "organisation")) + " |"
+                  for r in door]
+    if rem := run.get("reminders"):
+        lines += ["", "| registrants | sweep (queued/s) | delivery (delivered/s) | due → last delivered | reminders/s | each exactly once |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['registrants']:,} | {r['sweep_s']:.1f} s ({r['queued_per_s']:.0f}/s) | {r['delivery_s']:.1f} s ({r['delivered_per_s']:.0f}/s) | "
+                  f"{r['total_s']:.1f} s | **{r['reminders_per_s']:.1f}** | {r['each_registrant_exactly_once']} |" for r in rem]
     return "\n".join(lines) + "\n"
 
 

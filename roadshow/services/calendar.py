@@ -10,6 +10,8 @@ clients drop it.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -192,6 +194,13 @@ def _timezones(events: list[Event], *, always: bool = False) -> list[Timezone]:
 
 
 def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
+    """The zone's VTIMEZONE over the years given: a copy of the one derived the first time (deriving it walks the
+    zone's transitions, a tenth of a second; every reminder and confirmation carries one)."""
+    return copy.deepcopy(_derived_vtimezone(key, first_date, last_date))
+
+
+@functools.lru_cache(maxsize=128)
+def _derived_vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
     tz = Timezone.from_tzinfo(ZoneInfo(key), tzid=key, first_date=first_date, last_date=last_date)
     tz.pop("COMMENT", None)  # the library's note on the range it covered; the rules below reach further
     for observance in tz.subcomponents:

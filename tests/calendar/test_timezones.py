@@ -58,3 +58,28 @@ def test_regular_rules_are_written_as_yearly_rules():
     shanghai = vtimezone("Asia/Shanghai", date(2022, 1, 1), date(2026, 1, 1))
     assert [(c.name, c["TZOFFSETTO"].td) for c in shanghai.subcomponents] == \
         [("STANDARD", timedelta(hours=8))]
+
+
+def test_a_zone_is_derived_once_and_every_caller_gets_its_own_copy(monkeypatch):
+    """Every reminder and confirmation mail carries a VTIMEZONE; deriving one walks the zone's transitions (a
+    tenth of a second, most of a reminder's cost), so it is derived once per zone and span."""
+    from roadshow.services import calendar as service
+
+    derived = []
+    original = icalendar.Timezone.from_tzinfo
+
+    def counting(*args, **kwargs):
+        derived.append(kwargs.get("tzid"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(service.Timezone, "from_tzinfo", counting)
+    service._derived_vtimezone.cache_clear()
+    first = vtimezone("Europe/Berlin", date(2026, 1, 1), date(2029, 1, 1))
+    expected = first.to_ical()
+    first.add("x-changed-by-one-caller", "yes")  # what one calendar does to its copy ...
+    again = [vtimezone("Europe/Berlin", date(2026, 1, 1), date(2029, 1, 1)) for _ in range(3)]
+    assert derived == ["Europe/Berlin"]
+    assert all(tz.to_ical() == expected for tz in again)  # ... the others never see
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in again[0].to_ical().decode()
+    vtimezone("Asia/Shanghai", date(2026, 1, 1), date(2029, 1, 1))
+    assert derived == ["Europe/Berlin", "Asia/Shanghai"]
