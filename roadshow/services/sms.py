@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import timedelta
 from typing import Any, cast
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..jobs import Deliverer
 from ..models import SmsMessage, SmsStatus
 from ..models.types import utcnow
 from .mail import backoff
@@ -141,54 +141,8 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
-class _Deliverer:
-    """One delivery thread per process; a commit while it runs asks it to go round once more."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._again = False
-        self._timer: threading.Timer | None = None
-
-    def kick(self, app: Flask) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                self._again = True
-                return
-            self._thread = threading.Thread(target=self._run, args=(app,), name="sms-outbox", daemon=True)
-            self._thread.start()
-
-    def _run(self, app: Flask) -> None:
-        while True:
-            failed = 0
-            with app.app_context():
-                try:
-                    _, failed = deliver_pending()
-                except Exception:
-                    log.exception("sms delivery run failed")
-                finally:
-                    db.session.remove()
-            with self._lock:
-                if not self._again:
-                    if failed:
-                        self._schedule_retry(app)
-                    return
-                self._again = False
-
-    def _schedule_retry(self, app: Flask) -> None:
-        if self._timer is not None and self._timer.is_alive():
-            return
-        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def wait(self, timeout: float = 10) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-deliverer = _Deliverer()
+# Without a broker the `deliver_sms` job runs on this thread (roadshow/jobs.py).
+deliverer = Deliverer("sms-outbox", lambda: deliver_pending(), log)
 
 
 @sa_event.listens_for(Session, "after_commit")
