@@ -114,7 +114,7 @@ def resolve_short_link(code: str) -> str | None:
 def ticket_text(title: str, link: str) -> str:
     """The ticket SMS: the event's title and the link, in one segment (70 Chinese characters, the link
     included); a title too long for it is shortened with "…", and left out when the link leaves no room (a
-    link that alone takes more than a segment, from a very long PUBLIC_BASE_URL, makes a longer SMS).
+    link that alone takes more than a segment, from a very long site address, makes a longer SMS).
     Chinese: the app keeps no registrant's language, and Chinese is the first one."""
     title = one_line(title)
     with force_locale(LANGUAGES[0][0]):
