@@ -165,6 +165,64 @@ def _run_in_context(app: Flask, name: str) -> None:
             log.exception("job %s failed", name)
 
 
+# --- in-process: an outbox's delivery thread -----------------------------------------------------------
+
+class Deliverer:
+    """Without a broker: one delivery thread per process for an outbox (mail, SMS); a commit while it runs
+    asks it to go round once more, and a run with failures goes round again after MAIL_RETRY_SECONDS.
+
+    `deliver` sends what is due and returns (sent, failed); it runs its own units of work."""
+
+    def __init__(self, name: str, deliver: Callable[[], tuple[int, int]], logger: logging.Logger) -> None:
+        self._name = name  # the thread's name, e.g. "mail-outbox"
+        self._deliver = deliver
+        self._log = logger
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self._timer: threading.Timer | None = None
+
+    def kick(self, app: Flask) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self._thread = threading.Thread(target=self._run, args=(app,), name=self._name, daemon=True)
+            self._thread.start()
+
+    def _run(self, app: Flask) -> None:
+        from .extensions import db
+
+        while True:
+            failed = 0
+            with app.app_context():
+                try:
+                    _, failed = self._deliver()
+                except Exception:
+                    self._log.exception("%s delivery run failed", self._name.partition("-")[0])
+                finally:
+                    db.session.remove()
+            with self._lock:
+                if not self._again:
+                    if failed:
+                        self._schedule_retry(app)
+                    return
+                self._again = False
+
+    def _schedule_retry(self, app: Flask) -> None:
+        if self._timer is not None and self._timer.is_alive():
+            return
+        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def wait(self, timeout: float = 10) -> None:
+        """For tests and the CLI: wait until the current delivery run has finished."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+
 # --- in-process: the ticker ---------------------------------------------------------------------------
 
 class _Ticker:

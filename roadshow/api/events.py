@@ -44,6 +44,8 @@ class EventIn(BaseModel):
         None, description="Public registration opens then (null: as soon as the event is published)")
     registration_closes_at: AwareDatetime | None = Field(
         None, description="Public registration closes then (null: never); after registration_opens_at")
+    sms_ticket: bool = Field(False, description="Each confirmed registrant with a mobile number (also one "
+                                                "promoted from the waitlist) gets the link to their ticket by SMS")
 
 
 class EventPatch(BaseModel):
@@ -67,6 +69,7 @@ class EventPatch(BaseModel):
                                               description="null = no reminder")
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
+    sms_ticket: bool | None = None
 
 
 class EventOut(BaseModel):
@@ -87,6 +90,7 @@ class EventOut(BaseModel):
     reminder_hours_before: int | None = Field(description="Hours before the start of the reminder; null = none")
     registration_opens_at: AwareDatetime | None
     registration_closes_at: AwareDatetime | None
+    sms_ticket: bool = Field(description="Confirmed registrants get the link to their ticket by SMS")
     registration_window: Literal["not_yet", "open", "closed"] = Field(
         description="Where now is against the registration window")
     sequence: int = Field(description="Calendar SEQUENCE; grows with every change of a published field")
@@ -105,6 +109,7 @@ class EventOut(BaseModel):
                    max_attendees_per_registration=event.max_attendees_per_registration,
                    status=event.status.value, industries=list(event.industries or []), sequence=event.sequence,
                    reminder_hours_before=event.reminder_hours_before,
+                   sms_ticket=event.sms_ticket,
                    registration_opens_at=zoned(event.registration_opens_at),
                    registration_closes_at=zoned(event.registration_closes_at),
                    registration_window=questions.window_state(event).value,

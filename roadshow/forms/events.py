@@ -89,6 +89,9 @@ class EventForm(FlaskForm):
         SelectChoice(RegistrationMode.open.value, _l("Open to anyone with the event's link")),
     ])
     approval_required = BooleanField(_l("Registrations need the organiser's approval"))
+    sms_ticket = BooleanField(_l("Send confirmed guests their ticket link by SMS"),
+                              description=_l("To the mobile number of the registration, when it has one; also "
+                                             "when a guest moves up from the waiting list."))
     max_attendees_per_registration = IntegerField(
         _l("Attendees per registration (at most)"), default=DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
         validators=[Optional(),
@@ -132,6 +135,7 @@ class EventForm(FlaskForm):
         return cls(industries=industries, title=event.title, timezone=event.timezone, venue=event.venue,
                    address=event.address, description=event.description, capacity=event.capacity,
                    approval_required=event.approval_required,
+                   sms_ticket=event.sms_ticket,
                    max_attendees_per_registration=event.max_attendees_per_registration,
                    reminder_hours_before=event.reminder_hours_before,
                    starts_at=event.starts_at.astimezone(zone).replace(tzinfo=None),
@@ -155,6 +159,7 @@ class EventForm(FlaskForm):
             "ends_at": instant(self.ends_at.data), "timezone": zone_name, "venue": self.venue.data,
             "address": self.address.data, "description": self.description.data, "capacity": self.capacity.data,
             "registration_mode": self.registration_mode.data, "approval_required": bool(self.approval_required.data),
+            "sms_ticket": bool(self.sms_ticket.data),
             "industries": list(self.industries.data or []),
             "reminder_hours_before": self.reminder_hours_before.data,  # empty: no reminder
             "registration_opens_at": instant(self.registration_opens_at.data),

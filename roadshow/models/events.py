@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -64,6 +64,9 @@ class Event(Model):
     # Confirmed registrants get one reminder this many hours before the start (services/reminders.py);
     # None: no reminder. The registrant's calendar copy carries an alarm as long before.
     reminder_hours_before: Mapped[int | None] = mapped_column(default=24, server_default="24")
+    # Each confirmed registrant (also one promoted from the waitlist) with a mobile number gets the link to
+    # their ticket and manage page by SMS (services/sms.py `queue_ticket`).
+    sms_ticket: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Grows with every change of a published field; calendars use it to replace old copies.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,6 @@ outboxes deliver after commit. The event page shows each broadcast's delivery st
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -37,7 +36,6 @@ from ..models import (
     OutboxMessage,
     Registration,
     RegistrationStatus,
-    ShortLink,
     SmsMessage,
     User,
 )
@@ -51,7 +49,6 @@ CHANNEL_SETS: tuple[tuple[str, ...], ...] = (("email",), ("email", "sms"))
 
 SUBJECT_MAX = 200
 BODY_MAX = 5000
-SHORT_CODE_BYTES = 12  # 96 random bits, 16 characters
 KIND = "broadcast"
 
 
@@ -141,34 +138,9 @@ def recipients(event: Event, audience: str, channels: Sequence[str]) -> list[Rec
     return [p for p in people if (use_mail and p.email) or (use_sms and p.phone)]
 
 
-def _short_url(code: str) -> str:
-    return urls.absolute(f"/s/{code}")
-
-
-def short_link(path: str) -> str:
-    """The short address of `path` (one a target, made on first use, in the caller's transaction)."""
-    code = db.session.execute(select(ShortLink.code).where(ShortLink.target == path)).scalar_one_or_none()
-    if code is None:
-        code = secrets.token_urlsafe(SHORT_CODE_BYTES)
-        db.session.add(ShortLink(code=code, target=path))
-        db.session.flush()
-    return _short_url(code)
-
-
-def resolve_short_link(code: str) -> str | None:
-    """The path a short code stands for, or None."""
-    if len(code) > 24:
-        return None
-    return db.session.execute(select(ShortLink.target).where(ShortLink.code == code)).scalar_one_or_none()
-
-
 def sms_text(subject: str, body: str, link: str) -> str:
     """The SMS of a broadcast: the subject, the text and the person's short link."""
     return f"{subject}：{' '.join(body.split())} {link}"
-
-
-def _sample_link() -> str:
-    return _short_url("x" * len(secrets.token_urlsafe(SHORT_CODE_BYTES)))
 
 
 def clean_message(subject: object, body: object, to: object, channels: Sequence[str]) -> tuple[str, str, str,
@@ -191,10 +163,10 @@ def clean_message(subject: object, body: object, to: object, channels: Sequence[
     if chosen not in CHANNEL_SETS:
         errors["channels"] = [_("Send by email, or by email and SMS.")]
     if "sms" in chosen and clean_subject and clean_body and not sms.fits(
-            sms_text(clean_subject, clean_body, _sample_link())):
+            sms_text(clean_subject, clean_body, sms.sample_link())):
         errors.setdefault("body", []).append(_(
             "Too long for an SMS: the subject, the text and the link must fit in %(n)d Chinese characters "
-            "(%(segments)d messages).", n=sms.MAX_SEGMENTS * 67 - len(_sample_link()) - 2,
+            "(%(segments)d messages).", n=sms.MAX_SEGMENTS * 67 - len(sms.sample_link()) - 2,
             segments=sms.MAX_SEGMENTS))
     if errors:
         raise Invalid(errors)
@@ -215,7 +187,7 @@ def preview_broadcast(event: Event, *, subject: object, body: object, to: object
         return Preview(recipients=0)
     first = people[0]
     message = _compose(event, first, clean_subject, clean_body, urls.absolute(first.path))
-    text = sms_text(clean_subject, clean_body, _sample_link()) if "sms" in chosen and first.phone else None
+    text = sms_text(clean_subject, clean_body, sms.sample_link()) if "sms" in chosen and first.phone else None
     return Preview(recipients=len(people), subject=message.subject, text=message.text, html=message.html,
                    sms=text, sample_name=first.name)
 
@@ -245,7 +217,7 @@ def send_broadcast(event: Event, actor: User | None, *, subject: object, body: o
             db.session.flush()
             row.mail_id = queued.id
         if "sms" in chosen and person.phone:
-            sent = sms.queue(person.phone, sms_text(clean_subject, clean_body, short_link(person.path)), kind=KIND)
+            sent = sms.queue(person.phone, sms_text(clean_subject, clean_body, sms.short_link(person.path)), kind=KIND)
             db.session.flush()
             row.sms_id = sent.id
         db.session.add(row)

@@ -48,7 +48,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # keep (RFC 5545 SEQUENCE). Capacity, mode, approval and industries are the bureau's own business.
 EDITABLE_FIELDS = (*sorted(calendar.PUBLISHED_FIELDS), "capacity", "registration_mode", "approval_required",
                    "max_attendees_per_registration", "industries", "reminder_hours_before", "registration_opens_at",
-                   "registration_closes_at")
+                   "registration_closes_at", "sms_ticket")
 
 # Attendees one registration may bring to an open event: the default and the largest setting.
 DEFAULT_MAX_ATTENDEES_PER_REGISTRATION = 5
@@ -177,6 +177,10 @@ def _clean(fields: dict[str, Any], current: Event | None) -> dict[str, Any]:  # 
         if not isinstance(fields["approval_required"], bool):
             fail("approval_required", _("Say whether registrations need approval."))
         out["approval_required"] = fields["approval_required"]
+    if "sms_ticket" in fields:
+        if not isinstance(fields["sms_ticket"], bool):
+            fail("sms_ticket", _("Say whether confirmed guests get their ticket link by SMS."))
+        out["sms_ticket"] = fields["sms_ticket"]
     if "max_attendees_per_registration" in fields:
         most = fields["max_attendees_per_registration"]
         if isinstance(most, bool) or not isinstance(most, int) \
@@ -230,7 +234,7 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                  max_attendees_per_registration: int = DEFAULT_MAX_ATTENDEES_PER_REGISTRATION,
                  reminder_hours_before: int | None = reminders.DEFAULT_HOURS_BEFORE,
                  registration_opens_at: datetime | None = None,
-                 registration_closes_at: datetime | None = None) -> Event:
+                 registration_closes_at: datetime | None = None, sms_ticket: bool = False) -> Event:
     """A new event, a draft unless created published (a new event cannot start cancelled)."""
     fields = _clean(dict(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone, venue=venue,
                          address=address, description=description, capacity=capacity,
@@ -238,7 +242,7 @@ def create_event(actor: User | None, *, title: str, starts_at: datetime, ends_at
                          max_attendees_per_registration=max_attendees_per_registration,
                          reminder_hours_before=reminder_hours_before,
                          registration_opens_at=registration_opens_at,
-                         registration_closes_at=registration_closes_at,
+                         registration_closes_at=registration_closes_at, sms_ticket=sms_ticket,
                          status=status, industries=industries or []), None)
     if fields["status"] is EventStatus.cancelled:
         raise Invalid({"status": [_("A new event is a draft or published.")]})

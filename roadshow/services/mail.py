@@ -17,7 +17,6 @@ Without MAIL_SERVER, mail is written to the log instead of sent.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +30,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..jobs import Deliverer
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
 
@@ -206,55 +206,9 @@ def pending_count() -> int:
                               .where(OutboxMessage.status != MailStatus.sent)).scalar_one()
 
 
-class _Deliverer:
-    """One delivery thread per process; a commit while it runs asks it to go round once more."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._again = False
-        self._timer: threading.Timer | None = None
-
-    def kick(self, app: Flask) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                self._again = True
-                return
-            self._thread = threading.Thread(target=self._run, args=(app,), name="mail-outbox", daemon=True)
-            self._thread.start()
-
-    def _run(self, app: Flask) -> None:
-        while True:
-            failed = 0
-            with app.app_context():
-                try:
-                    _, failed = deliver_pending()
-                except Exception:
-                    log.exception("mail delivery run failed")
-                finally:
-                    db.session.remove()
-            with self._lock:
-                if not self._again:
-                    if failed:
-                        self._schedule_retry(app)
-                    return
-                self._again = False
-
-    def _schedule_retry(self, app: Flask) -> None:
-        if self._timer is not None and self._timer.is_alive():
-            return
-        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def wait(self, timeout: float = 10) -> None:
-        """For tests and the CLI: wait until the current delivery run has finished."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-deliverer = _Deliverer()
+# Without a broker the `deliver_mail` job runs on this thread (roadshow/jobs.py); the lambda looks the
+# function up at each run.
+deliverer = Deliverer("mail-outbox", lambda: deliver_pending(), log)
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -55,7 +55,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages, questions, tickets, values
+from . import audit, calendar, mail, messages, questions, sms, tickets, values
 from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, start_writing
 from .organisations import clean_organisation, find_or_create_organisation
@@ -684,8 +684,11 @@ def ticket_urls(code: str) -> tuple[str, str]:
 
 def _notify(reg: Registration, kind: messages.RegistrationKind) -> None:
     """Queue the registrant's mail (all tickets and the manage link) to the invitation's contact or the
-    first attendee with an email; other attendees with their own address get their own ticket."""
+    first attendee with an email; other attendees with their own address get their own ticket.
+    A confirmation (or promotion) also queues the ticket link by SMS when the event sends it."""
     db.session.flush()
+    if kind in ("confirmation", "promotion"):
+        sms.queue_ticket(reg)
     contact_email = reg.invitation.contact.email if reg.invitation is not None and reg.invitation.contact else None
     attendee_emails = [a.email for a in reg.attendees if a.email]
     main = contact_email or (attendee_emails[0] if attendee_emails else None)

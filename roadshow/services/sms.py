@@ -9,6 +9,11 @@ The gateway (`SMS_GATEWAY_URL`, the usual set-up of a government SMS platform) t
 `{"phone", "text"}`, with `Authorization: Bearer <SMS_GATEWAY_TOKEN>` when that is set; any 2xx answer
 is a delivery. Without `SMS_GATEWAY_URL` the SMS is written to the log instead.
 
+Short links (`/s/<code>`, 96 random bits) stand for a person's own link in an SMS; `queue_ticket` sends a
+confirmed registrant of an event with `sms_ticket` on the short link of their ticket and manage page, in one
+segment, in the unit of work of the confirmation (registration.py calls it where the confirmation mail is
+queued, also for a promotion from the waitlist).
+
 Length (decided here): a text of only GSM-7 characters takes 160 characters in one segment, 153 a
 segment when concatenated; a text with any other character (Chinese) 70 in one segment, 67 a segment
 when concatenated. A message may take at most MAX_SEGMENTS segments (201 Chinese characters), the
@@ -18,21 +23,27 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
+import secrets
 from datetime import timedelta
 from typing import Any, cast
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
-from flask import Flask, current_app
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from .. import urls
 from ..extensions import db
-from ..models import SmsMessage, SmsStatus
+from ..jobs import Deliverer
+from ..models import Registration, RegistrationStatus, ShortLink, SmsMessage, SmsStatus
 from ..models.types import utcnow
+from . import values
 from .mail import backoff
+from .messages import LANGUAGES, one_line
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +51,8 @@ MAX_ATTEMPTS = 8
 CLAIM_FOR = timedelta(minutes=5)
 MAX_SEGMENTS = 3
 TIMEOUT_SECONDS = 10
+SHORT_CODE_BYTES = 12  # 96 random bits, 16 characters
+TICKET = "ticket"  # the outbox kind of the ticket link
 
 _GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
             "¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -70,6 +83,69 @@ def queue(phone: str, text: str, *, kind: str) -> SmsMessage:
     db.session.add(message)
     db.session.info["roadshow_sms_queued"] = True
     return message
+
+
+def short_url(code: str) -> str:
+    return urls.absolute(f"/s/{code}")
+
+
+def sample_link() -> str:
+    """A short link as long as a real one, for counting lengths."""
+    return short_url("x" * len(secrets.token_urlsafe(SHORT_CODE_BYTES)))
+
+
+def short_link(path: str) -> str:
+    """The short address of `path` (one a target, made on first use, in the caller's transaction)."""
+    code = db.session.execute(select(ShortLink.code).where(ShortLink.target == path)).scalar_one_or_none()
+    if code is None:
+        code = secrets.token_urlsafe(SHORT_CODE_BYTES)
+        db.session.add(ShortLink(code=code, target=path))
+        db.session.flush()
+    return short_url(code)
+
+
+def resolve_short_link(code: str) -> str | None:
+    """The path a short code stands for, or None."""
+    if len(code) > 24:
+        return None
+    return db.session.execute(select(ShortLink.target).where(ShortLink.code == code)).scalar_one_or_none()
+
+
+def ticket_text(title: str, link: str) -> str:
+    """The ticket SMS: the event's title and the link, in one segment (70 Chinese characters, the link
+    included); a title too long for it is shortened with "…", and left out when the link leaves no room (a
+    link that alone takes more than a segment, from a very long site address, makes a longer SMS).
+    Chinese: the app keeps no registrant's language, and Chinese is the first one."""
+    title = one_line(title)
+    with force_locale(LANGUAGES[0][0]):
+        for end in range(len(title), 0, -1):
+            shown = title if end == len(title) else title[:end].rstrip() + "…"
+            text = _("Ticket for %(title)s: %(link)s", title=shown, link=link)
+            if segments(text) == 1:
+                return text
+        return _("Your ticket: %(link)s", link=link)
+
+
+def ticket_phone(registration: Registration) -> str | None:
+    """Where the ticket SMS goes: the invitation contact's mobile, else the first attendee's with one (the
+    person the confirmation mail with the manage link is for); None without a mainland mobile number."""
+    contact = registration.invitation.contact if registration.invitation is not None else None
+    phones = [contact.phone if contact is not None else None,
+              *(a.phone for a in sorted(registration.attendees, key=lambda a: a.position) if a.erased_at is None)]
+    return next((phone for phone in phones if values.is_mainland_mobile(phone)), None)
+
+
+def queue_ticket(registration: Registration) -> SmsMessage | None:
+    """When the event sends tickets by SMS and the registration is confirmed: queue the short link of its
+    ticket and manage page to the registrant's mobile, in the caller's transaction. Nothing without one.
+    Call once, when the registration becomes confirmed (it is confirmed once: at most one SMS)."""
+    if not registration.event.sms_ticket or registration.status is not RegistrationStatus.confirmed:
+        return None
+    phone = ticket_phone(registration)
+    if phone is None:
+        return None
+    link = short_link(f"/m/{registration.manage_token}")
+    return queue(phone, ticket_text(registration.event.title, link), kind=TICKET)
 
 
 class GatewayError(Exception):
@@ -141,54 +217,8 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
-class _Deliverer:
-    """One delivery thread per process; a commit while it runs asks it to go round once more."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._again = False
-        self._timer: threading.Timer | None = None
-
-    def kick(self, app: Flask) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                self._again = True
-                return
-            self._thread = threading.Thread(target=self._run, args=(app,), name="sms-outbox", daemon=True)
-            self._thread.start()
-
-    def _run(self, app: Flask) -> None:
-        while True:
-            failed = 0
-            with app.app_context():
-                try:
-                    _, failed = deliver_pending()
-                except Exception:
-                    log.exception("sms delivery run failed")
-                finally:
-                    db.session.remove()
-            with self._lock:
-                if not self._again:
-                    if failed:
-                        self._schedule_retry(app)
-                    return
-                self._again = False
-
-    def _schedule_retry(self, app: Flask) -> None:
-        if self._timer is not None and self._timer.is_alive():
-            return
-        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def wait(self, timeout: float = 10) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-deliverer = _Deliverer()
+# Without a broker the `deliver_sms` job runs on this thread (roadshow/jobs.py).
+deliverer = Deliverer("sms-outbox", lambda: deliver_pending(), log)
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -10,7 +10,7 @@ from ..forms.messages import MessageForm
 from ..models import EventStatus
 from ..permissions import P, can, current_actor, require
 from ..ratelimits import token_guess_limit
-from ..services import broadcasts, calendar, poster
+from ..services import broadcasts, calendar, poster, sms
 from ..services import events as event_service
 from ..services.errors import Invalid, NotFound
 from ..uow import atomic
@@ -65,7 +65,7 @@ def compose(event_id: int):
 @token_guess_limit
 def short_link(code: str):
     """A personal link's short form (in SMS)."""
-    target = broadcasts.resolve_short_link(code)
+    target = sms.resolve_short_link(code)
     if target is None:
         raise NotFound(_("This link does not exist."))
     return redirect(urls.absolute(target), code=302)

@@ -24,7 +24,7 @@ BEEF_SOUP = {
 FIELDS = {"id", "title", "starts_at", "ends_at", "timezone", "venue", "address", "description", "capacity",
           "registration_mode", "approval_required", "status", "industries", "sequence", "public_url", "ics_url",
           "created_at", "updated_at", "max_attendees_per_registration", "reminder_hours_before",
-          "registration_opens_at", "registration_closes_at", "registration_window"}
+          "registration_opens_at", "registration_closes_at", "registration_window", "sms_ticket"}
 
 
 @pytest.fixture

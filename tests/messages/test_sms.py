@@ -3,12 +3,9 @@ person's short link), the retry with back-off after the gateway fails, the log w
 and the segment rules."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select, update
@@ -19,54 +16,6 @@ from roadshow.models.types import utcnow
 from roadshow.services import sms
 from roadshow.uow import unit_of_work
 from tests import factories
-
-
-class Gateway:
-    """A tiny gateway: records every request; answers `status` (503 makes a failing gateway)."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.status = 200
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                gateway.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                         "type": self.headers.get("Content-Type"), "json": json.loads(body)})
-                self.send_response(gateway.status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def wait_for(self, n: int, timeout: float = 15) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.requests) >= n, self.requests
-        return self.requests
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def gateway(app, monkeypatch):
-    server = Gateway()
-    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", server.url)
-    monkeypatch.setitem(app.config, "SMS_GATEWAY_TOKEN", "secret-token")
-    yield server
-    sms.deliverer.wait()
-    server.close()
 
 
 def _guests(n: int = 2):
