@@ -42,7 +42,7 @@ class Job:
 # The one registry. Periodic jobs here run on beat in a worker and on the ticker in-process.
 JOBS: dict[str, Job] = {
     "deliver_mail": Job("roadshow.services.mail:deliver_pending", every=30),
-    "send_reminders": Job("roadshow.services.reminders:queue_due_reminders", every=60, in_unit_of_work=True),
+    "send_reminders": Job("roadshow.services.reminders:queue_due_reminders", every=60),  # its own units
     "purge_personal_data": Job("roadshow.services.privacy:purge_due", every=3600, in_unit_of_work=True),
     "deliver_sms": Job("roadshow.services.sms:deliver_pending", every=30),
 }
@@ -282,10 +282,12 @@ def run_worker(app: Flask, *, concurrency: int, beat: bool = True, loglevel: str
                            without_mingle=True, hostname=f"roadshow-{os.getpid()}@%h")
     service = None
     if beat:
-        from celery.beat import EmbeddedService
+        from celery.beat import EmbeddedService, Scheduler
 
-        # A thread, not a forked process: killing the worker kills its beat, and one PID is one worker.
-        service = EmbeddedService(celery, thread=True)
+        # A thread, not a forked process: killing the worker kills its beat, and one PID is one worker. The
+        # in-memory Scheduler (EmbeddedService ignores `beat_scheduler` and would write celerybeat-schedule.*
+        # into the working directory).
+        service = EmbeddedService(celery, thread=True, scheduler_cls=Scheduler)
         service.start()
     try:
         worker.start()

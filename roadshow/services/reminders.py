@@ -29,6 +29,7 @@ NOTICE_FIELDS = ("starts_at", "ends_at", "venue", "address")
 
 DEFAULT_HOURS_BEFORE = 24
 MAX_HOURS_BEFORE = 24 * 30
+BATCH = 50  # registrations claimed and queued in one unit of work
 
 
 def reminder_due_at(event: Event) -> datetime | None:
@@ -90,16 +91,27 @@ def _claim(registration_id: int, now: datetime) -> bool:
 
 
 def queue_due_reminders(now: datetime | None = None) -> int:
-    """Queue every reminder that is due (the `send_reminders` job; in a writing unit of work).
-    Returns the number of registrations reminded."""
+    """Queue every reminder that is due (the `send_reminders` job). Returns the number of registrations reminded.
+
+    The due registrations are read once, then claimed and queued `BATCH` at a time, each batch its own short
+    writing unit of work: a sweep of 20,000 never holds SQLite's one write lock (or thousands of row locks)
+    for minutes — check-ins and registrations go on between batches — and delivery starts after the first
+    batch's commit. A batch that fails is rolled back whole (its claims with its mails), so the next sweep
+    finds those registrations again."""
+    from ..uow import unit_of_work
+
     now = now or utcnow()
+    with unit_of_work(write=False):
+        due = due_registrations(now)
     reminded = 0
-    for registration_id in due_registrations(now):
-        if not _claim(registration_id, now):
-            continue  # another worker has it
-        reg = db.session.get_one(Registration, registration_id)
-        db.session.refresh(reg)
-        reminded += _queue_reminder(reg)
+    for start in range(0, len(due), BATCH):
+        with unit_of_work(write=True):
+            for registration_id in due[start:start + BATCH]:
+                if not _claim(registration_id, now):
+                    continue  # another worker has it
+                reg = db.session.get_one(Registration, registration_id)
+                db.session.refresh(reg)
+                reminded += _queue_reminder(reg)
     return reminded
 
 

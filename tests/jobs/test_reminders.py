@@ -194,3 +194,35 @@ def test_concurrent_sweeps_send_one_reminder_each(app, client, auth, app_ctx):
     assert sorted(m.to for m in messages) == sorted(f"guest{i}@example.com" for i in range(6))
     assert db.session.scalar(select(func.count()).select_from(Registration)
                              .where(Registration.reminded_at.is_not(None))) == 6
+
+
+def test_a_sweep_commits_batch_by_batch(client, auth, app_ctx, monkeypatch):
+    """A sweep claims and queues `BATCH` registrations a unit of work: the batches before a failure stay
+    reminded (a sweep of thousands never holds the write lock for its whole length), the failed batch is rolled
+    back whole and the next sweep reminds exactly those."""
+    from roadshow.services import messages, reminders
+
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    event = open_event(client, auth("organiser"), hours_ahead=30)
+    regs = [register(client, event["id"], f"嘉宾{i}", f"guest{i}@example.com") for i in range(5)]
+    failing = regs[4]["id"]
+    real = messages.reminder
+
+    def reminder(reg, *args, **kwargs):
+        if reg.id == failing:
+            raise RuntimeError("the mail could not be rendered")
+        return real(reg, *args, **kwargs)
+
+    monkeypatch.setattr(messages, "reminder", reminder)
+    due = utcnow() + timedelta(hours=7)
+    with pytest.raises(RuntimeError), frozen_clock(due):
+        jobs.run("send_reminders")
+    db.session.rollback()
+    reminded = dict(db.session.execute(select(Registration.id, Registration.reminded_at)
+                                       .where(Registration.event_id == event["id"])).all())
+    assert [reg_id for reg_id, at in sorted(reminded.items()) if at is not None] == [r["id"] for r in regs[:4]]
+    assert len(reminders_in_outbox()) == 4
+
+    monkeypatch.setattr(messages, "reminder", real)
+    assert sweep_at(due) == 1
+    assert sorted(m.registration_id for m in reminders_in_outbox()) == [r["id"] for r in regs]
