@@ -7,14 +7,20 @@ answered ``already_checked_in`` with the winner's time and device. No read-then-
 Python decides anything, so two doors, two gunicorn workers or two app servers on one PostgreSQL
 cannot both win. The functions here flush and raise; the unit of work (roadshow/uow.py) commits.
 
-A live scan is the hot path at the door, so it is short: one read finds the guest (attendee,
-registration and organisation in one query), then one statement decides — an INSERT … SELECT that
-inserts only while the registration is still confirmed and the guest not erased, and does nothing
-when the unique index already holds an active check-in. Its unit of work is declared
-*reads then writes*: on SQLite only that statement, the audit row and the commit hold the write lock
+A live scan is the hot path at the door, so it is short (`_live_scan`). One query reads the guest
+(attendee, registration, organisation) and the guest's active check-in, if any; one statement decides —
+an INSERT … SELECT … ON CONFLICT DO NOTHING that inserts only while the registration is still confirmed
+for this event, the guest not erased and not checked in, and does nothing when the unique index
+already holds an active check-in. On PostgreSQL the read, the deciding insert and the check-in's audit
+row are ONE statement (data-modifying CTEs, `_scan_in_one`: one snapshot, so its re-check is the read),
+then the commit. On SQLite the unit of work is declared *reads then writes*: the ticket is verified
+and the guest read before the writer's turn, a guest already checked in is answered from that read
+without the turn, and in the turn run only the deciding insert, the audit row and the commit
 (`locks.start_writing()` between the read and the insert — the one documented exception to taking
 the lock before the first statement). Nothing is read back after the commit: the answer is built
-from what the read loaded.
+from what was read. Every other answer (unknown ticket, wrong event, not confirmed, a race lost to a
+check-in not yet visible to the statement) goes the general way, `_check_in`, which answers the same
+as ever.
 
 Offline batches. A phone that lost the network queues scans with the time they were made and sends
 them later. For each attendee the earliest ``scanned_at`` — in the batch or already stored — is the
