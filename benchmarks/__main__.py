@@ -71,7 +71,7 @@ def open_event(app, capacity: int | None, title: str) -> int:
         start = datetime(2027, 5, 18, 9, 0, tzinfo=SHANGHAI)
         ev = events.create_event(None, title=title, starts_at=start, ends_at=start + timedelta(hours=3),
                                  capacity=capacity, registration_mode="open", status="published",
-                                 max_attendees_per_registration=10)
+                                 max_attendees_per_registration=10)  # register_many's parties of 10
         db.session.commit()
         return ev.id
 

@@ -40,8 +40,10 @@ class Actor(Protocol):
     def email(self) -> str: ...
 
 
-def _row(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
-         changes: dict[str, Any] | None) -> dict[str, Any]:
+def entry_values(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
+                 changes: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns of an audit entry (its payload made plain, secrets left out): what `record` and
+    `write` insert, and what a statement that inserts its audit row itself binds (a check-in on PostgreSQL)."""
     return {"user_id": actor.id if actor is not None else None,
             "actor": actor.email if actor is not None else "system",
             "action": action, "entity_type": entity_type, "entity_id": entity_id,
@@ -51,7 +53,7 @@ def _row(actor: Actor | None, action: str, entity_type: str, entity_id: int | No
 def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
            changes: dict[str, Any] | None = None) -> AuditEntry:
     """Add an audit entry to the current session; it commits with the change it describes."""
-    entry = AuditEntry(**_row(actor, action, entity_type, entity_id, changes))
+    entry = AuditEntry(**entry_values(actor, action, entity_type, entity_id, changes))
     db.session.add(entry)
     return entry
 
@@ -62,7 +64,7 @@ def write(actor: Actor | None, action: str, entity_type: str, entity_id: int | N
     whose writes are single statements inside a held write lock (a check-in at the door)."""
     # A Core INSERT (no autoflush). A declarative class's __table__ is annotated FromClause; here a Table.
     table = cast(Table, AuditEntry.__table__)
-    db.session.execute(table.insert(), _row(actor, action, entity_type, entity_id, changes))
+    db.session.execute(table.insert(), entry_values(actor, action, entity_type, entity_id, changes))
 
 
 def diff(obj: Any, fields: dict[str, Any]) -> dict[str, Any]:

@@ -7,14 +7,20 @@ answered ``already_checked_in`` with the winner's time and device. No read-then-
 Python decides anything, so two doors, two gunicorn workers or two app servers on one PostgreSQL
 cannot both win. The functions here flush and raise; the unit of work (roadshow/uow.py) commits.
 
-A live scan is the hot path at the door, so it is short: one read finds the guest (attendee,
-registration and organisation in one query), then one statement decides — an INSERT … SELECT that
-inserts only while the registration is still confirmed and the guest not erased, and does nothing
-when the unique index already holds an active check-in. Its unit of work is declared
-*reads then writes*: on SQLite only that statement, the audit row and the commit hold the write lock
+A live scan is the hot path at the door, so it is short (`_live_scan`). One query reads the guest
+(attendee, registration, organisation) and the guest's active check-in, if any; one statement decides —
+an INSERT … SELECT … ON CONFLICT DO NOTHING that inserts only while the registration is still confirmed
+for this event, the guest not erased and not checked in, and does nothing when the unique index
+already holds an active check-in. On PostgreSQL the read, the deciding insert and the check-in's audit
+row are ONE statement (data-modifying CTEs, `_scan_in_one`: one snapshot, so its re-check is the read),
+then the commit. On SQLite the unit of work is declared *reads then writes*: the ticket is verified
+and the guest read before the writer's turn, a guest already checked in is answered from that read
+without the turn, and in the turn run only the deciding insert, the audit row and the commit
 (`locks.start_writing()` between the read and the insert — the one documented exception to taking
 the lock before the first statement). Nothing is read back after the commit: the answer is built
-from what the read loaded.
+from what was read. Every other answer (unknown ticket, wrong event, not confirmed, a race lost to a
+check-in not yet visible to the statement) goes the general way, `_check_in`, which answers the same
+as ever.
 
 Offline batches. A phone that lost the network queues scans with the time they were made and sends
 them later. For each attendee the earliest ``scanned_at`` — in the batch or already stored — is the
@@ -42,7 +48,21 @@ from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, bindparam, exists, func, literal, or_, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -50,6 +70,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..extensions import db
 from ..models import (
     Attendee,
+    AuditEntry,
     CheckIn,
     CheckInMethod,
     CheckInStatus,
@@ -82,7 +103,7 @@ class ScanResult:
     """The answer to one scan, shaped by `as_dict` exactly as API.md "Check-in" says."""
 
     result: str
-    attendee: Attendee | None = None
+    attendee: Attendee | Guest | None = None
     checkin: CheckIn | None = None  # the new check-in (ok) or the one that was first (already)
     event: Event | None = None  # the ticket's own event (wrong_event)
     registration_status: str | None = None  # not_confirmed
@@ -122,14 +143,27 @@ class ScanResult:
         body.update(self.extra)
         return body
 
-    def _checked_in(self) -> tuple[CheckIn, Attendee]:
+    def _checked_in(self) -> tuple[CheckIn, Attendee | Guest]:
         if self.checkin is None or self.attendee is None:
             raise ValueError(f"an {self.result} scan result needs its check-in and attendee")
         return self.checkin, self.attendee
 
 
-def attendee_dict(attendee: Attendee) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Guest:
+    """What a live scan's answer shows of the guest, read by the scan's own statement (no ORM object)."""
+
+    id: int
+    name: str
+    organisation: str
+    kind: OrgKind
+
+
+def attendee_dict(attendee: Attendee | Guest) -> dict[str, Any]:
     """What door staff may see of a guest: no phone, no e-mail."""
+    if isinstance(attendee, Guest):
+        return {"id": attendee.id, "name": attendee.name, "organisation": attendee.organisation,
+                "kind": attendee.kind.value}
     org = attendee.registration.organisation
     return {"id": attendee.id, "name": attendee.name, "organisation": org.name, "kind": org.kind.value}
 
@@ -158,9 +192,15 @@ def _classify(event_id: int, code: object) -> ScanResult | Attendee:
     return _admissible(event_id, tickets.find_attendee(code, with_organisation=True))
 
 
+def _valid_id(attendee_id: object) -> int | None:
+    if not isinstance(attendee_id, int) or isinstance(attendee_id, bool) or not 0 < attendee_id < 2**31:
+        return None
+    return attendee_id
+
+
 def _by_id(attendee_id: object) -> Attendee | None:
     """The attendee with this id (registration and organisation loaded in the same query), or None."""
-    if not isinstance(attendee_id, int) or isinstance(attendee_id, bool) or not 0 < attendee_id < 2**31:
+    if _valid_id(attendee_id) is None:
         return None
     return db.session.scalar(
         select(Attendee).join(Attendee.registration).join(Registration.organisation)
@@ -237,12 +277,146 @@ def _insert_if_still_valid(event_id: int, attendee_id: int, scanned_at: datetime
         "method": method.value, "user_id": actor_id, "created_at": now})
 
 
+def _created(attendee_id: int, event_id: int, when: datetime, device: str | None,
+             method: CheckInMethod) -> dict[str, Any]:
+    """The payload of a live check-in's audit entry (`checkin.create`)."""
+    return {"attendee_id": attendee_id, "event_id": event_id, "scanned_at": when, "device": device,
+            "method": method.value}
+
+
+def _tables() -> tuple[Table, ...]:
+    # A declarative class's __table__ is annotated FromClause; these are Tables (Core statements).
+    return tuple(_table(m) for m in (Attendee, Registration, Organisation, CheckIn, AuditEntry))
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model} is not mapped to a table")
+    return table
+
+
+@cache
+def _guest(by: str):
+    """The guest a live scan names (`by` "code": the ticket code; "attendee_id": a look-up) with what
+    its answer needs — name, organisation, the registration's event and status — and the guest's
+    active check-in, if any: one query, built once."""
+    a, r, o, c, _log = _tables()
+    first = c.alias("first_checkin")
+    key = a.c.ticket_code if by == "code" else a.c.id
+    return (select(a.c.id.label("attendee_id"), a.c.name, a.c.erased_at, r.c.event_id, r.c.status,
+                   o.c.name.label("organisation"), o.c.kind, first.c.id.label("first_id"),
+                   first.c.scanned_at.label("first_scanned_at"), first.c.device.label("first_device"),
+                   first.c.method.label("first_method"), first.c.user_id.label("first_user_id"),
+                   first.c.event_id.label("first_event_id"), first.c.created_at.label("first_created_at"))
+            .select_from(a.join(r, r.c.id == a.c.registration_id).join(o, o.c.id == r.c.organisation_id)
+                         .outerjoin(first, and_(first.c.attendee_id == a.c.id,
+                                                first.c.status == CheckInStatus.active)))
+            .where(key == bindparam("key")))
+
+
+_AUDITED = tuple(_created(0, 0, utcnow(), None, CheckInMethod.scan))  # its keys, in its order
+_FROM_STATEMENT = ("attendee_id", "event_id")  # what `_scan_in_one` fills in itself; the rest is bound
+
+
+@cache
+def _scan_in_one(by: str):
+    """PostgreSQL: a live scan in one statement. The guest read (`_guest`), the deciding insert
+    (``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``: only while the registration is confirmed for
+    this event, the guest not erased and not checked in; the unique index decides a race) and the audit
+    row of the check-in it inserted, as data-modifying CTEs; the answer is the guest's row with the new
+    check-in's id. One snapshot for the whole statement: the re-check and the insert are as one, as
+    the deciding insert's own EXISTS was."""
+    _a, _r, _o, c, log = _tables()
+    guest = _guest(by).cte("guest")
+    event_id = bindparam("event_id", type_=Integer)
+    admissible = (select(event_id, guest.c.attendee_id, literal(CheckInStatus.active.value),
+                         bindparam("scanned_at", type_=UTCDateTime), bindparam("device", type_=String),
+                         bindparam("method", type_=String), bindparam("user_id", type_=Integer),
+                         bindparam("created_at", type_=UTCDateTime))
+                  .where(guest.c.erased_at.is_(None), guest.c.event_id == event_id,
+                         guest.c.status == RegistrationStatus.confirmed, guest.c.first_id.is_(None)))
+    inserted = (postgresql.insert(c)
+                .from_select(["event_id", "attendee_id", "status", "scanned_at", "device", "method", "user_id",
+                              "created_at"], admissible)
+                .on_conflict_do_nothing(index_elements=["attendee_id"], index_where=text("status = 'active'"))
+                .returning(c.c.id, c.c.attendee_id)
+                .cte("inserted"))
+    # The payload as `audit.entry_values` makes it plain, but with the attendee the statement found.
+    # (psycopg's dialect casts every typed bind parameter, so json_build_object knows their types.)
+    values = {"attendee_id": inserted.c.attendee_id, "event_id": event_id,
+              **{k: bindparam(f"audit_{k}", type_=String) for k in _AUDITED if k not in _FROM_STATEMENT}}
+    payload = func.json_build_object(*(part for key in _AUDITED for part in (literal_column(f"'{key}'"), values[key])))
+    audited = (log.insert()
+               .from_select(["at", "user_id", "actor", "action", "entity_type", "entity_id", "changes"],
+                            select(bindparam("created_at", type_=UTCDateTime), bindparam("user_id", type_=Integer),
+                                   bindparam("actor", type_=String), bindparam("action", type_=String),
+                                   bindparam("entity_type", type_=String), inserted.c.id, payload))
+               .returning(log.c.id)
+               .cte("audited"))
+    return (select(guest, inserted.c.id.label("new_id"), audited.c.id.label("audit_id"))
+            .select_from(guest.outerjoin(inserted, true()).outerjoin(audited, true())))
+
+
+def _live_scan(event_id: int, by: str, key: object, method: CheckInMethod, device: str | None,
+               scanned_at: datetime | None, actor: User | None) -> ScanResult | None:
+    """The hot path of a scan: its answer when the guest is admissible and the scan decided
+    (ok, or already checked in); None for everything else (unknown, wrong event, not confirmed, a
+    race lost to a check-in not yet visible), which `_check_in` answers.
+
+    PostgreSQL: one statement (`_scan_in_one`), then the commit. SQLite: the guest read, before the
+    writer's turn (a guest checked in already is answered from it, without the turn); in the turn
+    only the deciding insert and its audit row (then the commit)."""
+    key = tickets.authentic_code(key) if by == "code" else _valid_id(key)
+    if key is None:
+        return None
+    now = utcnow()
+    when, device = _scan_time(scanned_at, now), _device(device)
+    actor_id = actor.id if actor else None
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        start_writing()
+        entry = audit.entry_values(actor, "checkin.create", "checkin", None,
+                                   _created(0, event_id, when, device, method))
+        row = db.session.execute(_scan_in_one(by), {
+            "key": key, "event_id": event_id, "scanned_at": when, "device": device, "method": method.value,
+            "user_id": actor_id, "created_at": now, "actor": entry["actor"], "action": entry["action"],
+            "entity_type": entry["entity_type"],
+            **{f"audit_{k}": v for k, v in entry["changes"].items() if k not in _FROM_STATEMENT}}).one_or_none()
+    else:
+        row = db.session.execute(_guest(by), {"key": key}).one_or_none()
+    if (row is None or row.erased_at is not None or row.event_id != event_id
+            or row.status is not RegistrationStatus.confirmed):
+        return None
+    guest = Guest(id=row.attendee_id, name=row.name, organisation=row.organisation, kind=row.kind)
+    if row.first_id is not None:
+        first = CheckIn(id=row.first_id, event_id=row.first_event_id, attendee_id=row.attendee_id,
+                        status=CheckInStatus.active, scanned_at=row.first_scanned_at, device=row.first_device,
+                        method=row.first_method, user_id=row.first_user_id, created_at=row.first_created_at)
+        return ScanResult(ALREADY, attendee=guest, checkin=first)  # `first` stays outside the session
+    if postgres:
+        checkin_id = row.new_id
+    else:
+        start_writing()  # SQLite: the writer's turn starts here, after the read
+        checkin_id = _insert_if_still_valid(event_id, row.attendee_id, when, device, actor_id, now, method)
+        if checkin_id is not None:
+            audit.write(actor, "checkin.create", "checkin", checkin_id,
+                        _created(row.attendee_id, event_id, when, device, method))
+    if checkin_id is None:
+        return None
+    checkin = CheckIn(id=checkin_id, event_id=event_id, attendee_id=row.attendee_id, status=CheckInStatus.active,
+                      scanned_at=when, device=device, method=method, user_id=actor_id, created_at=now)
+    return ScanResult(OK, attendee=guest, checkin=checkin)  # `checkin` stays outside the session
+
+
 def check_in(event_id: int, code: object, device: str | None = None, scanned_at: datetime | None = None,
              actor: User | None = None) -> ScanResult:
     """Check the holder of `code` in at event `event_id`, exactly once.
 
     Raises NotFound for an unknown event; every answer about the ticket is a ScanResult."""
-    return _check_in(event_id, lambda: _classify(event_id, code), CheckInMethod.scan, device, scanned_at, actor)
+    return (_live_scan(event_id, "code", code, CheckInMethod.scan, device, scanned_at, actor)
+            or _check_in(event_id, lambda: _classify(event_id, code), CheckInMethod.scan, device, scanned_at,
+                         actor))
 
 
 def check_in_attendee(event_id: int, attendee_id: object, device: str | None = None,
@@ -250,12 +424,14 @@ def check_in_attendee(event_id: int, attendee_id: object, device: str | None = N
     """Check in a guest found by look-up (by attendee id), recorded as `lookup`: the same answers and the
     same exactly-once rule as a scan (the deciding insert and the unique index are the same), so a
     look-up at one door and a scan at another cannot both win. An unknown id is `unknown_ticket`."""
-    return _check_in(event_id, lambda: _classify_id(event_id, attendee_id), CheckInMethod.lookup, device,
-                     scanned_at, actor)
+    return (_live_scan(event_id, "attendee_id", attendee_id, CheckInMethod.lookup, device, scanned_at, actor)
+            or _check_in(event_id, lambda: _classify_id(event_id, attendee_id), CheckInMethod.lookup, device,
+                         scanned_at, actor))
 
 
 def _check_in(event_id: int, classify, method: CheckInMethod, device: str | None, scanned_at: datetime | None,
               actor: User | None) -> ScanResult:
+    """Every answer the hot path (`_live_scan`) leaves: refusals, and a race it could not settle."""
     for _attempt in range(4):
         found = classify()
         if isinstance(found, ScanResult):
@@ -270,8 +446,7 @@ def _check_in(event_id: int, classify, method: CheckInMethod, device: str | None
                               status=CheckInStatus.active, scanned_at=when, device=device, method=method,
                               user_id=actor.id if actor else None, created_at=now)
             audit.write(actor, "checkin.create", "checkin", checkin_id,
-                        {"attendee_id": attendee.id, "event_id": event_id, "scanned_at": when, "device": device,
-                         "method": method.value})
+                        _created(attendee.id, event_id, when, device, method))
             return ScanResult(OK, attendee=attendee, checkin=checkin)  # `checkin` stays outside the session
         # Checked in already, or the registration changed since the read. The check-in that won is
         # committed, so it is visible (PostgreSQL reads committed rows per statement; on SQLite we hold

@@ -65,13 +65,20 @@ def _by_code(with_organisation: bool):
     return stmt
 
 
+def authentic_code(code: object) -> str | None:
+    """The code as stored (normalised) when it is authentic; None for a malformed or forged one,
+    which no query needs to look for."""
+    code = normalise(code) if isinstance(code, str) else ""
+    return code if is_authentic(code) else None
+
+
 def find_attendee(code: object, with_organisation: bool = False) -> Attendee | None:
     """The attendee holding this ticket, or None for an unknown, malformed or forged code;
     `with_organisation` loads the registration and its organisation in the same query."""
-    code = normalise(code) if isinstance(code, str) else ""
-    if not is_authentic(code):
+    stored = authentic_code(code)
+    if stored is None:
         return None
-    return db.session.scalar(_by_code(with_organisation), {"code": code})
+    return db.session.scalar(_by_code(with_organisation), {"code": stored})
 
 
 def assign(registration: Registration) -> None:

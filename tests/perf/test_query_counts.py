@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import datetime
 
+import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from roadshow.extensions import db
-from roadshow.models import RegistrationMode
+from roadshow.models import AuditEntry, CheckIn, RegistrationMode
 from tests import factories
 
 TRANSACTION_CONTROL = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}
@@ -64,6 +67,85 @@ def test_check_in_does_not_grow_with_attendees(client, auth, app_ctx):
             assert r.status_code == 201
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
+
+
+AUTH = ("api_tokens",)  # the bearer token's look-up: authentication, not the scan
+
+
+@contextmanager
+def scan_statements():
+    """What a scan sends, authentication left out: its statements (transaction control apart) and
+    its commits."""
+    seen: list[str] = []
+    commits: list[int] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if not any(table in statement for table in AUTH):
+            seen.append(statement)
+
+    def commit(conn):
+        commits.append(1)
+
+    sa_event.listen(db.engine, "before_cursor_execute", listen)
+    sa_event.listen(db.engine, "commit", commit)
+    try:
+        yield seen, commits
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", listen)
+        sa_event.remove(db.engine, "commit", commit)
+
+
+def _own(seen: list[str]) -> list[str]:
+    return [s for s in seen
+            if s.strip().upper() not in TRANSACTION_CONTROL and not s.startswith(("SAVEPOINT", "RELEASE"))]
+
+
+@pytest.mark.postgres("the one-statement scan is PostgreSQL's (a data-modifying CTE)")
+def test_a_scan_is_one_statement_and_its_commit_on_postgresql(client, auth, app_ctx):
+    headers = auth("door")
+    ev = factories.event()
+    attendee = factories.registration(ev, attendees=1).attendees[0]
+    event_id, attendee_id, code = ev.id, attendee.id, attendee.ticket_code
+    db.session.commit()
+    url = f"/api/v1/events/{event_id}/checkins"
+    with scan_statements() as (seen, commits):
+        first = client.post(url, json={"code": code, "device": "东门", "scanned_at": "2023-04-18T08:55:00+08:00"},
+                            headers=headers)
+    assert first.status_code == 201 and first.json["result"] == "ok"
+    assert first.json["attendee"]["id"] == attendee_id and first.json["checkin"]["device"] == "东门"
+    assert len(_own(seen)) == 1 and len(commits) == 1, seen
+    with scan_statements() as (seen, commits):
+        again = client.post(url, json={"code": code, "device": "西门"}, headers=headers)
+    assert again.status_code == 409 and again.json["result"] == "already_checked_in"
+    assert again.json["device"] == "东门" and again.json["checkin_id"] == first.json["checkin"]["id"]
+    assert datetime.fromisoformat(again.json["first_checked_in_at"]) == datetime.fromisoformat(
+        "2023-04-18T08:55:00+08:00")
+    assert len(_own(seen)) == 1 and not commits, seen  # a 409 wrote nothing: rolled back
+    # the one statement wrote the check-in and its audit row, as a scan always did
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count(CheckIn.id))) == 1
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "checkin.create")).one()
+    assert entry.entity_type == "checkin" and entry.entity_id == first.json["checkin"]["id"] and entry.actor != "system"
+    assert entry.changes == {"attendee_id": attendee_id, "event_id": event_id,
+                             "scanned_at": "2023-04-18T08:55:00+08:00", "device": "东门", "method": "scan"}
+
+
+def test_a_repeat_scan_on_sqlite_reads_once_and_never_queues_for_the_writer(client, auth, app_ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's writer queue")
+    headers = auth("door")
+    ev = factories.event()
+    code = factories.registration(ev, attendees=1).attendees[0].ticket_code
+    event_id = ev.id
+    db.session.commit()
+    url = f"/api/v1/events/{event_id}/checkins"
+    with scan_statements() as (seen, commits):
+        assert client.post(url, json={"code": code}, headers=headers).status_code == 201
+    assert len(_own(seen)) == 3 and "BEGIN IMMEDIATE" in seen, seen  # the read; in the turn: insert, audit
+    with scan_statements() as (seen, commits):
+        again = client.post(url, json={"code": code}, headers=headers)
+    assert again.status_code == 409 and again.json["result"] == "already_checked_in"
+    assert len(_own(seen)) == 1 and "BEGIN IMMEDIATE" not in seen, seen
 
 
 def test_registration_does_not_grow_with_registrations(client, app_ctx):
