@@ -10,9 +10,11 @@ clients drop it.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -192,6 +194,13 @@ def _timezones(events: list[Event], *, always: bool = False) -> list[Timezone]:
 
 
 def vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
+    """The zone's VTIMEZONE over these dates: a copy of the one built the first time (building it walks the
+    zone database hour by hour, a quarter of a second under load — most of a registration mail's time)."""
+    return copy.deepcopy(_vtimezone(key, first_date, last_date))
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(key: str, first_date: date, last_date: date) -> Timezone:
     tz = Timezone.from_tzinfo(ZoneInfo(key), tzid=key, first_date=first_date, last_date=last_date)
     tz.pop("COMMENT", None)  # the library's note on the range it covered; the rules below reach further
     for observance in tz.subcomponents:
