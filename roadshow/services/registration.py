@@ -34,7 +34,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -420,12 +420,27 @@ def _prepared_registration(checked: _Checked) -> Registration:
     return reg
 
 
-def _possible_statuses(event: Event, walk_in: bool) -> tuple[RegistrationStatus, ...]:
+# Free seats under which both mails (confirmed, waitlisted) are rendered before the lock: the requests in
+# flight decide which one is sent. Further from full, only the likely one is (a confirmation takes a few
+# milliseconds of CPU to render); should the lock decide otherwise, the other is rendered under it.
+NEAR_FULL = 32
+
+
+def _likely_statuses(event: Event, seats: int, walk_in: bool) -> tuple[RegistrationStatus, ...]:
+    """The statuses the lock may decide for this request, as far as can be told without it."""
     if walk_in:
         return (RegistrationStatus.confirmed,)
     if event.approval_required:
         return (RegistrationStatus.pending,)
-    return (RegistrationStatus.confirmed, RegistrationStatus.waitlisted)
+    if event.capacity is None:
+        return (RegistrationStatus.confirmed,)
+    confirmed, waiting, _phone = _seat_state(event.id, set())
+    free = event.capacity - confirmed - seats
+    if waiting or free < 0:
+        return (RegistrationStatus.waitlisted,)
+    if free < NEAR_FULL:
+        return (RegistrationStatus.confirmed, RegistrationStatus.waitlisted)
+    return (RegistrationStatus.confirmed,)
 
 
 def _with_status(reg: Registration, status: RegistrationStatus, codes: list[str]) -> None:
@@ -437,7 +452,7 @@ def _with_status(reg: Registration, status: RegistrationStatus, codes: list[str]
 
 def _rendered_mails(reg: Registration, statuses: tuple[RegistrationStatus, ...],
                     codes: list[str]) -> dict[RegistrationStatus, list[_Mail]]:
-    """The mails of each status the lock may decide, rendered before it is taken."""
+    """The mails of the statuses the lock is likely to decide, rendered before it is taken."""
     rendered = {}
     for status in statuses:
         _with_status(reg, status, codes)
@@ -454,7 +469,7 @@ def _seat_state(event_id: int, phones: set[str]) -> tuple[int, bool, str | None]
                                             Registration.status == RegistrationStatus.waitlisted).exists()
     taken = select(Attendee.phone).join(Registration, Registration.id == Attendee.registration_id).where(
         Registration.event_id == event_id, Registration.status.in_(ACTIVE_REGISTRATION),
-        Attendee.phone.in_(phones)).limit(1).scalar_subquery()
+        Attendee.phone.in_(phones)).limit(1).scalar_subquery() if phones else null()
     seats, anyone_waiting, phone = db.session.execute(select(confirmed, waiting, taken)).one()
     return int(seats or 0), bool(anyone_waiting), phone
 
@@ -530,7 +545,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     org = _known_organisation(checked)
     reg = _prepared_registration(checked)
     codes = [tickets.new_code() for _person in checked.people]
-    mails = _rendered_mails(reg, _possible_statuses(checked.event, walk_in), codes)
+    mails = _rendered_mails(reg, _likely_statuses(checked.event, reg.seats, walk_in), codes)
 
     # 2. the writes begin (SQLite: the writer's turn); a new organisation is made before the event lock
     start_writing()

@@ -187,3 +187,20 @@ def test_a_bad_request_is_answered_while_another_holds_the_lock(app, app_ctx):
         assert waiting.is_alive() and not good  # a good one does wait for the lock
     waiting.join(timeout=60)
     assert good["status"] == 201 and good["body"]["status"] == "confirmed"
+
+
+def test_a_mail_the_lock_did_not_expect_is_rendered_under_it(app, app_ctx, client, monkeypatch):
+    """Far from full only the confirmation is rendered before the lock; should the lock decide otherwise
+    (the seats went meanwhile), the registrant still gets the mail of the status decided."""
+    from roadshow.services import registration
+
+    event_id = _open_event(capacity=100)
+    db.session.rollback()
+    monkeypatch.setattr(registration, "_likely_statuses", lambda *args: (RegistrationStatus.waitlisted,))
+    r = client.post(URL, json=_body(event_id, 3))
+    assert r.status_code == 201 and r.get_json()["status"] == "confirmed"
+    db.session.rollback()
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.kind == "confirmation" and "报名成功" in message.subject
+    assert r.get_json()["attendees"][0]["ticket_code"] in message.body_text
+    assert message.attachments and message.attachments[0]["filename"] == "event.ics"
