@@ -202,7 +202,7 @@ def _request_digest(**content: object) -> str:
 
 
 def _replayed(event_id: int, key: str | None, digest: str, same_content: bool) -> Registration | None:
-    """The registration an earlier request with this key made for this event (caller holds the lock)."""
+    """The registration an earlier request with this key made for this event (decisive under the lock)."""
     if key is None:
         return None
     reg = db.session.scalar(select(Registration).where(Registration.event_id == event_id,
@@ -542,6 +542,9 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     checked = _check_request(invitation_token=invitation_token, event_id=event_id, organisation=organisation,
                              attendees=attendees, consent=consent, idempotency_key=idempotency_key,
                              walk_in=walk_in, answers=answers, window=window)
+    replayed = _replayed(checked.event.id, checked.key, checked.digest, same_content)
+    if replayed is not None:  # a retry of a registration made before: nothing to write, no lock
+        return replayed
     org = _known_organisation(checked)
     reg = _prepared_registration(checked)
     codes = [tickets.new_code() for _person in checked.people]
@@ -555,7 +558,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
 
     # 3. under the event lock: re-check what others may have changed, count, decide, insert
     event = lock_event(checked.event.id)
-    replayed = _replayed(event.id, checked.key, checked.digest, same_content)
+    replayed = _replayed(event.id, checked.key, checked.digest, same_content)  # again: a retry sent at once
     if replayed is not None:
         return replayed
     _ensure_open(event)
