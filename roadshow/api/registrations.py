@@ -15,6 +15,7 @@ from ..ratelimits import attendees_in_request, token_guess_limit
 from ..services import questions, values
 from ..services import registration as service
 from ..services.events import get_event
+from ..uow import reads_then_writes
 from . import bp, public, spec
 from .schemas import Kind, OrganisationFields, Page, PageQuery, Problem
 
@@ -168,6 +169,7 @@ PUBLIC_ERRORS = dict(HTTP_404=Problem, HTTP_429=Problem)
 
 
 @bp.post("/public/registrations")
+@reads_then_writes  # the checks and the mails before the writer's turn; register() writes from its lock on
 @limiter.limit(_public_limit, cost=attendees_in_request)
 @public
 @spec.validate(resp=Response(HTTP_201=PublicRegistrationOut, HTTP_409=Problem, HTTP_410=Problem,

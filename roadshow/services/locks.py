@@ -6,6 +6,7 @@ it back on error. Services never commit or roll back; what they use is here:
 - `lock_event` / `lock_project`: the row a change must not race on, locked for the rest of the unit of
   work (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the writing unit of work holds the database's
   write lock from its first statement, which already serialises writers).
+- `lock_name`: a name that no row holds yet (a new organisation's), locked the same way.
 - `start_writing`: for the one unit of work declared *reads then writes* (the check-in scan), the point
   where its writes begin. On SQLite the read transaction ends there (it wrote nothing) and the writer's
   turn starts with ``BEGIN IMMEDIATE``; what was read must be re-checked by the writing statements.
@@ -31,7 +32,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -196,6 +197,18 @@ def lock_interest(interest_id: int) -> Interest:
     """A guest's interest (programme), locked for the rest of the unit of work: two clicks on "turn into
     a lead" at once make one lead, the second click finds it."""
     return _locked(Interest, interest_id)
+
+
+def lock_name(namespace: str, name: str) -> None:
+    """A name (a new organisation's) locked for the rest of the unit of work, without any row to lock:
+    two requests that would create the same thing at once run one after the other, and the second
+    finds what the first made. PostgreSQL: a transaction-level advisory lock on a hash of the name
+    (a collision only makes two unrelated names wait for each other); SQLite: the writer's turn,
+    which already serialises writers."""
+    _require_writing()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"{namespace}:{name}"})
 
 
 @contextmanager

@@ -47,6 +47,16 @@ def by_credit_code(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
 
 
+def match_organisation(name: str, credit_code: str | None) -> Organisation | None:
+    """The organisation `find_or_create_organisation` would take for these cleaned values (by credit code,
+    then by exact name), or None when it would create one. Reads only."""
+    if credit_code:
+        found = by_credit_code(credit_code)
+        if found is not None:
+            return found
+    return db.session.scalar(select(Organisation).where(Organisation.name == name).order_by(Organisation.id))
+
+
 def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *,
                                 credit_code: str | None = None, actor: User | None = None,
                                 **fields: Any) -> tuple[Organisation, bool]:
@@ -58,11 +68,7 @@ def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *,
         raise TypeError(f"not fields of an organisation: {sorted(unknown)}")
     cleaned = clean_organisation({**fields, "name": name, "kind": kind, "credit_code": credit_code})
     name, code = cleaned.pop("name"), cleaned.pop("credit_code")
-    if code:
-        found = by_credit_code(code)
-        if found is not None:
-            return found, False
-    found = db.session.scalar(select(Organisation).where(Organisation.name == name).order_by(Organisation.id))
+    found = match_organisation(name, code)
     if found is not None:
         if code and found.credit_code is None:
             found.credit_code = code

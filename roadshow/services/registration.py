@@ -30,10 +30,11 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -57,8 +58,8 @@ from ..models import (
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages, questions, sms, tickets, values
 from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
-from .locks import lock_event, start_writing
-from .organisations import clean_organisation, find_or_create_organisation
+from .locks import lock_event, lock_name, start_writing
+from .organisations import clean_organisation, find_or_create_organisation, match_organisation
 
 # An Idempotency-Key header (or the registration form's one-time token) longer than this is refused.
 IDEMPOTENCY_KEY_MAX = 100
@@ -201,7 +202,7 @@ def _request_digest(**content: object) -> str:
 
 
 def _replayed(event_id: int, key: str | None, digest: str, same_content: bool) -> Registration | None:
-    """The registration an earlier request with this key made for this event (caller holds the lock)."""
+    """The registration an earlier request with this key made for this event (decisive under the lock)."""
     if key is None:
         return None
     reg = db.session.scalar(select(Registration).where(Registration.event_id == event_id,
@@ -300,7 +301,216 @@ def _organisation_for(cleaned: dict | None, invitation: Invitation | None, actor
     return org
 
 
-def register(*, invitation_token: str | None = None, event_id: int | None = None,  # noqa: C901 — issue 19 splits it
+# --- register: checked and prepared before the event lock, decided and inserted inside it -------------
+#
+# A burst of registrations for one event queues on its lock (the event row on PostgreSQL, the writer's
+# turn on SQLite). So everything that does not depend on the seats is done before: the input, the
+# answers, the organisation's look-up, the ticket codes and the mails. Inside the lock: count the seats,
+# decide the status, insert, queue what was rendered; then the unit of work commits.
+
+@dataclass
+class _Checked:
+    """A registration request as checked before the lock (reads only)."""
+    event: Event
+    invitation: Invitation | None
+    people: list[AttendeeInput]
+    organisation: dict | None  # the typed organisation, cleaned; None: the invitation's
+    raw_answers: dict | None
+    answers: dict[int, Any]
+    key: str | None
+    digest: str
+
+
+@dataclass
+class _Mail:
+    """One rendered mail of a registration, queued once the registration has its id."""
+    to: str
+    message: messages.Message
+    attachments: list[dict] | None
+    registrant: bool  # the registrant's own mail (it carries the invitation)
+
+
+_MAIL_KIND: dict[RegistrationStatus, messages.RegistrationKind] = {
+    RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
+    RegistrationStatus.pending: "pending"}
+
+
+def _check_request(*, invitation_token: str | None, event_id: int | None, organisation: dict | None,
+                   attendees: list[dict], consent: bool, idempotency_key: str | None, walk_in: bool,
+                   answers: dict | None, window: bool) -> _Checked:
+    """Everything about the request that the seats do not decide: Invalid, NotFound or Gone before the
+    lock is asked for, so a bad request never queues for it."""
+    key = clean_idempotency_key(idempotency_key)
+    digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
+                             attendees=attendees, consent=consent,
+                             **({"answers": answers} if answers else {}))
+    invitation = invitation_by_token(invitation_token) if invitation_token else None
+    if invitation is not None:
+        if event_id is not None and event_id != invitation.event_id:
+            raise Invalid({"event_id": [_("The invitation is for another event.")]})
+        event_id = invitation.event_id
+    if event_id is None:
+        raise Invalid({"invitation": [_("Give an invitation or an event.")]})
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_("This event does not exist."))
+    _ensure_open(event)
+    if window and not walk_in:  # the door admits whoever stands there, window or not
+        questions.ensure_window_open(event)
+    if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
+        raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
+    errors: dict[str, list[str]] = {}
+    people: list[AttendeeInput] = []
+    organisation_input = cleaned_answers = None
+    try:
+        people = clean_attendees(attendees, max_attendees(event, invitation))
+    except Invalid as exc:
+        errors.update(exc.errors)
+    try:
+        organisation_input = clean_organisation_input(organisation, invitation)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    try:
+        cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    if consent is not True:
+        errors["consent"] = [_("Please agree to the processing of your personal information.")]
+    if errors:
+        raise Invalid(errors)
+    return _Checked(event=event, invitation=invitation, people=people, organisation=organisation_input,
+                    raw_answers=answers, answers=cleaned_answers or {}, key=key, digest=digest)
+
+
+def _known_organisation(checked: _Checked) -> Organisation | None:
+    """The look-up, before the lock: the invitation's organisation or the existing one the typed name
+    (or credit code) matches; None when `_organisation_for` has to write (create it, or give it its
+    credit code)."""
+    if checked.organisation is None:
+        assert checked.invitation is not None  # clean_organisation_input: None only for the invitation's own
+        return checked.invitation.organisation
+    code = checked.organisation.get("credit_code")
+    found = match_organisation(checked.organisation["name"], code)
+    if found is None or (code and found.credit_code is None):
+        return None
+    return found
+
+
+def _new_organisation(checked: _Checked, actor: User | None) -> Organisation:
+    """Create (or complete) the typed organisation, before the event lock: its name (and credit code) is
+    locked instead, so two registrants of one new organisation make one, the second finding the first's."""
+    assert checked.organisation is not None
+    lock_name("organisation", checked.organisation["name"])
+    if checked.organisation.get("credit_code"):
+        lock_name("organisation-code", checked.organisation["credit_code"])
+    return _organisation_for(checked.organisation, checked.invitation, actor)
+
+
+def _prepared_registration(checked: _Checked) -> Registration:
+    """The registration as it will be inserted, not yet in the session (no status, no organisation)."""
+    now = utcnow()
+    reg = Registration(event_id=checked.event.id, invitation_id=checked.invitation.id if checked.invitation else None,
+                       seats=len(checked.people), manage_token=secrets.token_urlsafe(24), consent_at=now,
+                       consent_version=current_app.config["PRIVACY_POLICY_VERSION"],
+                       idempotency_key=checked.key, idempotency_hash=checked.digest if checked.key else None)
+    reg.event, reg.invitation = checked.event, checked.invitation  # what the mails show
+    for position, person in enumerate(checked.people):
+        reg.attendees.append(Attendee(position=position, name=person.name, phone=person.phone,
+                                      email=person.email, title=person.title))
+    return reg
+
+
+# Free seats under which both mails (confirmed, waitlisted) are rendered before the lock: the requests in
+# flight decide which one is sent. Further from full, only the likely one is (a confirmation takes a few
+# milliseconds of CPU to render); should the lock decide otherwise, the other is rendered under it.
+NEAR_FULL = 32
+
+
+def _likely_statuses(event: Event, seats: int, walk_in: bool) -> tuple[RegistrationStatus, ...]:
+    """The statuses the lock may decide for this request, as far as can be told without it."""
+    if walk_in:
+        return (RegistrationStatus.confirmed,)
+    if event.approval_required:
+        return (RegistrationStatus.pending,)
+    if event.capacity is None:
+        return (RegistrationStatus.confirmed,)
+    confirmed, waiting, _phone = _seat_state(event.id, set())
+    free = event.capacity - confirmed - seats
+    if waiting or free < 0:
+        return (RegistrationStatus.waitlisted,)
+    if free < NEAR_FULL:
+        return (RegistrationStatus.confirmed, RegistrationStatus.waitlisted)
+    return (RegistrationStatus.confirmed,)
+
+
+def _with_status(reg: Registration, status: RegistrationStatus, codes: list[str]) -> None:
+    """Give the prepared registration a status: the tickets (codes made beforehand) only when confirmed."""
+    reg.status = status
+    for attendee, code in zip(reg.attendees, codes, strict=True):
+        attendee.ticket_code = code if status is RegistrationStatus.confirmed else None
+
+
+def _rendered_mails(reg: Registration, statuses: tuple[RegistrationStatus, ...],
+                    codes: list[str]) -> dict[RegistrationStatus, list[_Mail]]:
+    """The mails of the statuses the lock is likely to decide, rendered before it is taken."""
+    rendered = {}
+    for status in statuses:
+        _with_status(reg, status, codes)
+        rendered[status] = _compose(reg, _MAIL_KIND[status])
+    return rendered
+
+
+def _seat_state(event_id: int, phones: set[str]) -> tuple[int, bool, str | None]:
+    """Under the lock, in one statement: the confirmed seats, whether anyone is waiting, and a phone of
+    `phones` another active registration of the event already has."""
+    confirmed = select(func.coalesce(func.sum(Registration.seats), 0)).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.confirmed).scalar_subquery()
+    waiting = select(Registration.id).where(Registration.event_id == event_id,
+                                            Registration.status == RegistrationStatus.waitlisted).exists()
+    taken = select(Attendee.phone).join(Registration, Registration.id == Attendee.registration_id).where(
+        Registration.event_id == event_id, Registration.status.in_(ACTIVE_REGISTRATION),
+        Attendee.phone.in_(phones)).limit(1).scalar_subquery() if phones else null()
+    seats, anyone_waiting, phone = db.session.execute(select(confirmed, waiting, taken)).one()
+    return int(seats or 0), bool(anyone_waiting), phone
+
+
+def _decided_status(event: Event, seats: int, confirmed: int, waiting: bool, walk_in: bool) -> RegistrationStatus:
+    """Confirmed when the whole party fits and nobody is waiting, else waitlisted; pending when the event
+    needs approval. A walk-in is confirmed or refused (CapacityFull), never left waiting."""
+    fits = event.capacity is None or confirmed + seats <= event.capacity
+    if walk_in:
+        if waiting or not fits:
+            raise CapacityFull(seats_left=0 if waiting else max((event.capacity or 0) - confirmed, 0))
+        return RegistrationStatus.confirmed
+    if event.approval_required:
+        return RegistrationStatus.pending
+    return RegistrationStatus.confirmed if not waiting and fits else RegistrationStatus.waitlisted
+
+
+def _insert(reg: Registration, checked: _Checked, actor: User | None, client_ip: str | None,
+            walk_in: bool) -> None:
+    """Under the lock: the registration, its attendees and answers, audited."""
+    if reg.status is RegistrationStatus.confirmed:
+        reg.confirmed_at = utcnow()
+    db.session.add(reg)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The partial unique index: another request registered this invitation first.
+        raise Conflict(_("This invitation already has a registration.")) from None
+    questions.save_answers(reg, checked.answers)
+    invitation = checked.invitation
+    if invitation is not None and invitation.status is not InvitationStatus.registered:
+        changes = audit.diff(invitation, {"status": InvitationStatus.registered})
+        audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
+    audit.record(actor, "registration.create", "registration", reg.id,
+                 {"event_id": reg.event_id, "invitation_id": reg.invitation_id, "organisation_id": reg.organisation_id,
+                  "status": reg.status, "seats": reg.seats, "attendees": [p.name for p in checked.people],
+                  "consent_version": reg.consent_version, "client_ip": client_ip,
+                  **({"walk_in": True} if walk_in else {})})
+
+
+def register(*, invitation_token: str | None = None, event_id: int | None = None,
              organisation: dict | None = None,
              attendees: list[dict], consent: bool, client_ip: str | None = None,
              actor: User | None = None, idempotency_key: str | None = None,
@@ -323,103 +533,52 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
 
     `answers` ({question id: value}) are checked with the other input (Invalid under `answers.<id>`)
     and stored with the registration (services/questions.py). With `window` (the public paths) the
-    event's registration window is enforced: Gone outside it."""
-    key = clean_idempotency_key(idempotency_key)
-    digest = _request_digest(invitation=invitation_token, event_id=event_id, organisation=organisation,
-                             attendees=attendees, consent=consent,
-                             **({"answers": answers} if answers else {}))
-    invitation = invitation_by_token(invitation_token) if invitation_token else None
-    if invitation is not None:
-        if event_id is not None and event_id != invitation.event_id:
-            raise Invalid({"event_id": [_("The invitation is for another event.")]})
-        event_id = invitation.event_id
-    if event_id is None:
-        raise Invalid({"invitation": [_("Give an invitation or an event.")]})
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound(_("This event does not exist."))
-    _ensure_open(event)
-    if window and not walk_in:  # the door admits whoever stands there, window or not
-        questions.ensure_window_open(event)
-    if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
-        raise Invalid({"event_id": [_("This event takes registrations by invitation only.")]})
-    # Input is checked before the lock is taken: bad requests never queue for it.
-    errors: dict[str, list[str]] = {}
-    try:
-        people = clean_attendees(attendees, max_attendees(event, invitation))
-    except Invalid as exc:
-        errors.update(exc.errors)
-    try:
-        organisation_input = clean_organisation_input(organisation, invitation)
-    except Invalid as exc:
-        errors.update(exc.errors)
-    try:
-        cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
-    except Invalid as exc:
-        errors.update(exc.errors)
-    if consent is not True:
-        errors["consent"] = [_("Please agree to the processing of your personal information.")]
-    if errors:
-        raise Invalid(errors)
+    event's registration window is enforced: Gone outside it.
 
-    event = lock_event(event_id)
-    replayed = _replayed(event.id, key, digest, same_content)
+    The event lock is held only for the decision (see above `_Checked`): counting the seats, deciding
+    the status and inserting. In a unit of work declared reads-then-writes (the API) the checks read
+    without SQLite's write lock too."""
+    # 1. check the request and prepare the registration, its tickets and its mails (no lock)
+    checked = _check_request(invitation_token=invitation_token, event_id=event_id, organisation=organisation,
+                             attendees=attendees, consent=consent, idempotency_key=idempotency_key,
+                             walk_in=walk_in, answers=answers, window=window)
+    replayed = _replayed(checked.event.id, checked.key, checked.digest, same_content)
+    if replayed is not None:  # a retry of a registration made before: nothing to write, no lock
+        return replayed
+    org = _known_organisation(checked)
+    reg = _prepared_registration(checked)
+    codes = [tickets.new_code() for _person in checked.people]
+    mails = _rendered_mails(reg, _likely_statuses(checked.event, reg.seats, walk_in), codes)
+
+    # 2. the writes begin (SQLite: the writer's turn); a new organisation is made before the event lock
+    start_writing()
+    if org is None:
+        org = _new_organisation(checked, actor)
+    reg.organisation = org
+
+    # 3. under the event lock: re-check what others may have changed, count, decide, insert
+    event = lock_event(checked.event.id)
+    replayed = _replayed(event.id, checked.key, checked.digest, same_content)  # again: a retry sent at once
     if replayed is not None:
         return replayed
     _ensure_open(event)
-    if invitation is not None:
-        invitation = db.session.get_one(Invitation, invitation.id, populate_existing=True)
+    if checked.invitation is not None:
+        invitation = db.session.get_one(Invitation, checked.invitation.id, populate_existing=True)
         existing = active_registration(invitation)
         if existing is not None:
             raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
-    taken = _phone_taken(event.id, {p.phone for p in people})
+    confirmed, waiting, taken = _seat_state(event.id, {p.phone for p in checked.people})
     if taken is not None:
         raise _phone_conflict(taken)
     # again under the lock: questions may have changed
-    cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
-    org = _organisation_for(organisation_input, invitation, actor)
+    checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in)
+    status = _decided_status(event, reg.seats, confirmed, waiting, walk_in)
+    _with_status(reg, status, codes)
+    _insert(reg, checked, actor, client_ip, walk_in)
 
-    now = utcnow()
-    if walk_in:
-        waiting = _someone_waiting(event.id)
-        if waiting or not _fits(event, len(people)):
-            raise CapacityFull(seats_left=0 if waiting else seats_left(event))
-        status = RegistrationStatus.confirmed
-    elif event.approval_required:
-        status = RegistrationStatus.pending
-    elif not _someone_waiting(event.id) and _fits(event, len(people)):
-        status = RegistrationStatus.confirmed
-    else:
-        status = RegistrationStatus.waitlisted
-    reg = Registration(event_id=event.id, invitation_id=invitation.id if invitation else None,
-                       organisation_id=org.id, status=status, seats=len(people),
-                       manage_token=secrets.token_urlsafe(24), consent_at=now,
-                       consent_version=current_app.config["PRIVACY_POLICY_VERSION"],
-                       confirmed_at=now if status is RegistrationStatus.confirmed else None,
-                       idempotency_key=key, idempotency_hash=digest if key else None)
-    for position, person in enumerate(people):
-        reg.attendees.append(Attendee(position=position, name=person.name, phone=person.phone,
-                                      email=person.email, title=person.title))
-    db.session.add(reg)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The partial unique index: another request registered this invitation first.
-        raise Conflict(_("This invitation already has a registration.")) from None
-    tickets.assign(reg)
-    questions.save_answers(reg, cleaned_answers)
-    if invitation is not None and invitation.status is not InvitationStatus.registered:
-        changes = audit.diff(invitation, {"status": InvitationStatus.registered})
-        audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
-    audit.record(actor, "registration.create", "registration", reg.id,
-                 {"event_id": event.id, "invitation_id": reg.invitation_id, "organisation_id": org.id,
-                  "status": status, "seats": reg.seats, "attendees": [p.name for p in people],
-                  "consent_version": reg.consent_version, "client_ip": client_ip,
-                  **({"walk_in": True} if walk_in else {})})
-    mails: dict[RegistrationStatus, messages.RegistrationKind] = {
-        RegistrationStatus.confirmed: "confirmation", RegistrationStatus.waitlisted: "waitlisted",
-        RegistrationStatus.pending: "pending"}
-    _notify(reg, mails[status])
+    # 4. queue confirmation messages (rendered in step 1; rendered now only if the lock decided otherwise)
+    _queue(reg, mails[status] if status in mails else _compose(reg, _MAIL_KIND[status]))
+    sms.queue_ticket(reg)  # the ticket link by SMS when the event sends it (a confirmed registration only)
     return reg
 
 
@@ -682,32 +841,44 @@ def ticket_urls(code: str) -> tuple[str, str]:
     return urls.ticket_images(code)
 
 
-def _notify(reg: Registration, kind: messages.RegistrationKind) -> None:
-    """Queue the registrant's mail (all tickets and the manage link) to the invitation's contact or the
-    first attendee with an email; other attendees with their own address get their own ticket.
-    A confirmation (or promotion) also queues the ticket link by SMS when the event sends it."""
-    db.session.flush()
-    if kind in ("confirmation", "promotion"):
-        sms.queue_ticket(reg)
+def _compose(reg: Registration, kind: messages.RegistrationKind) -> list[_Mail]:
+    """The registrant's mail (all tickets and the manage link) to the invitation's contact or the first
+    attendee with an email; other attendees with their own address get their own ticket. Rendered only:
+    `_queue` puts them in the outbox."""
     contact_email = reg.invitation.contact.email if reg.invitation is not None and reg.invitation.contact else None
     attendee_emails = [a.email for a in reg.attendees if a.email]
     main = contact_email or (attendee_emails[0] if attendee_emails else None)
     if main is None:
-        return
+        return []
     confirmed = reg.status is RegistrationStatus.confirmed and kind in ("confirmation", "promotion", "updated")
     attachments = None
     if confirmed:
         attachments = [calendar.attachment(reg.event, extra_description=manage_url(reg))]
-    message = messages.registration(kind, reg, list(reg.attendees), with_manage=True)
-    mail.queue(main, message.subject, message.text, kind=message.kind, body_html=message.html,
-               attachments=attachments, invitation_id=reg.invitation_id, registration_id=reg.id)
+    rendered = [_Mail(main, messages.registration(kind, reg, list(reg.attendees), with_manage=True),
+                      attachments, registrant=True)]
     if not confirmed or kind == "updated":
-        return
+        return rendered
     sent = {main.lower()}
     for attendee in reg.attendees:
         if attendee.email and attendee.email.lower() not in sent:
             sent.add(attendee.email.lower())
-            message = messages.registration(kind, reg, [attendee], with_manage=False)
-            mail.queue(attendee.email, message.subject, message.text, kind=message.kind,
-                       body_html=message.html, attachments=[calendar.attachment(reg.event)],
-                       registration_id=reg.id)
+            rendered.append(_Mail(attendee.email, messages.registration(kind, reg, [attendee], with_manage=False),
+                                  [calendar.attachment(reg.event)], registrant=False))
+    return rendered
+
+
+def _queue(reg: Registration, rendered: list[_Mail]) -> None:
+    """Put a registration's rendered mails in the outbox (the registration has its id)."""
+    for item in rendered:
+        mail.queue(item.to, item.message.subject, item.message.text, kind=item.message.kind,
+                   body_html=item.message.html, attachments=item.attachments,
+                   invitation_id=reg.invitation_id if item.registrant else None, registration_id=reg.id)
+
+
+def _notify(reg: Registration, kind: messages.RegistrationKind) -> None:
+    """Queue the registration's mails of `kind` (see `_compose`); a confirmation (or promotion) also queues
+    the ticket link by SMS when the event sends it."""
+    db.session.flush()
+    if kind in ("confirmation", "promotion"):
+        sms.queue_ticket(reg)
+    _queue(reg, _compose(reg, kind))
