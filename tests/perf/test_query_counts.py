@@ -109,6 +109,7 @@ def test_a_scan_is_one_statement_and_its_commit_on_postgresql(client, auth, app_
     db.session.commit()
     url = f"/api/v1/events/{event_id}/checkins"
     client.get("/api/v1/auth/me", headers=headers)  # warm: the tokens' revocation cache
+    db.session.commit()  # the test's own read ends here, not inside the counted scan
     with scan_statements() as (seen, commits):
         first = client.post(url, json={"code": code, "device": "东门", "scanned_at": "2023-04-18T08:55:00+08:00"},
                             headers=headers)
@@ -141,6 +142,7 @@ def test_a_repeat_scan_on_sqlite_reads_once_and_never_queues_for_the_writer(clie
     db.session.commit()
     url = f"/api/v1/events/{event_id}/checkins"
     client.get("/api/v1/auth/me", headers=headers)  # warm: the tokens' revocation cache
+    db.session.commit()  # the test's own read ends here, not inside the counted scan
     with scan_statements() as (seen, commits):
         assert client.post(url, json={"code": code}, headers=headers).status_code == 201
     assert len(_own(seen)) == 3 and "BEGIN IMMEDIATE" in seen, seen  # the read; in the turn: insert, audit
