@@ -97,8 +97,9 @@ def entered_in(p: Period):
 
 
 def held_in(p: Period):
-    """The condition of an event held in the period (begun in it, not cancelled)."""
-    return and_(Event.starts_at >= p.start, Event.starts_at < p.end, Event.status != EventStatus.cancelled)
+    """The condition of an event held in the period: published (a draft was never announced, a cancelled one
+    did not take place) and begun in it."""
+    return and_(Event.starts_at >= p.start, Event.starts_at < p.end, Event.status == EventStatus.published)
 
 
 def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:

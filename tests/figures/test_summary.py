@@ -98,7 +98,7 @@ def data(app, client, auth, clock):
         db.session.commit()
         held = factories.event("综述路演会", starts_at=datetime(2036, 12, 31, 16, 30, tzinfo=UTC)).id
         draft = factories.event("综述推介会", starts_at=datetime(2037, 9, 1, 2, 0, tzinfo=UTC),
-                                status=EventStatus.draft).id  # not cancelled: counted as the pipeline report does
+                                status=EventStatus.draft).id  # never announced: not held
         factories.event("综述取消会", starts_at=datetime(2037, 5, 1, 2, 0, tzinfo=UTC), status=EventStatus.cancelled)
         factories.event("综述新年会", starts_at=datetime(2037, 12, 31, 16, 30, tzinfo=UTC))
     return {"h": h, "held": held, "draft": draft, "team": team}
@@ -127,8 +127,7 @@ def test_every_field_of_the_year_summary(data, client, auth):
         "funds": [{"name": "综述四号基金", "fund_size_wan": 120000}, {"name": "综述一号基金", "fund_size_wan": 50000},
                   {"name": "综述三号基金", "fund_size_wan": None}],
         "agents": ["综述乙代理", "综述甲代理"],  # by name; 丙 only received in 2036 and 2038
-        "events": [{"id": data["held"], "title": "综述路演会", "date": "2037-01-01"},
-                   {"id": data["draft"], "title": "综述推介会", "date": "2037-09-01"}],
+        "events": [{"id": data["held"], "title": "综述路演会", "date": "2037-01-01"}],  # not the draft
         "projects": {"signed": ["综述C", "综述B", "综述E", "综述D"], "started": ["综述E"], "producing": ["综述E"]},
     }
     # The same counts and official figures as the pipeline report: one definition.
@@ -162,7 +161,7 @@ def test_the_page_writes_the_year_as_prose(data, app, client, make_user):
             "外出招商5批次，赴上海、杭州、北京，走访企业5家；接待客商3批次。") in html
     assert ("与综述四号基金合作设立12.00亿元产业基金，与综述一号基金合作设立5.00亿元产业基金，"
             "与综述三号基金开展基金招商合作；与综述乙代理签订委托招商协议，与综述甲代理签订委托招商协议；"
-            "举办招商活动2场（综述路演会、综述推介会）。") in html
+            "举办招商活动1场（综述路演会）。") in html
     # E signed, started and went into production in the year: told once, as producing.
     assert "综述C、综述B、综述D签约，综述E投产。" in html
     assert 'href="/reports/summary.json?year=2037"' in html and 'id="nav-summary"' in html
