@@ -7,9 +7,10 @@ The ticket code stays so a printed badge still resolves to "erased", not to some
 
 Erasing a person covers them everywhere the app keeps them: the attendee rows and the organisation's
 contacts of the same person (same phone or e-mail at that organisation), the values in audit payloads
-(the rows and their actions stay; the values become the placeholder) and the mail outbox (unsent mail
+(the rows and their actions stay; the values become the placeholder), the mail outbox (unsent mail
 addressed to them is deleted, so it never goes out with the data; other mail mentioning them is
-scrubbed). An erasure can start from an attendee or from a contact: either erases the person.
+scrubbed) and the SMS outbox (unsent texts to their phones deleted, sent ones keep no number). An
+erasure can start from an attendee or from a contact: either erases the person.
 
 A cancelled registration's attendees are erased `CANCELLED_GRACE` after the cancellation (the privacy
 notice says so): long enough for the cancellation mail to go out, short enough to mean "deleted".
@@ -35,6 +36,8 @@ from ..models import (
     OutboxMessage,
     Registration,
     RegistrationStatus,
+    SmsMessage,
+    SmsStatus,
     User,
 )
 from ..models.types import utcnow
@@ -220,6 +223,24 @@ def _scrub_outbox(person: _Person, registration_ids: set[int]) -> tuple[int, int
     return deleted, scrubbed
 
 
+def _scrub_sms(person: _Person) -> tuple[int, int]:
+    """(deleted, scrubbed): unsent SMS to the person's phones are deleted (one a deliverer has claimed this
+    moment is on its way: scrubbed instead), those sent keep neither the number nor their values."""
+    if not person.phones:
+        return 0, 0
+    being_sent = ((SmsMessage.status == SmsStatus.pending) & (SmsMessage.attempts > 0)
+                  & (SmsMessage.next_attempt_at > utcnow()))
+    deleted = len(db.session.scalars(
+        delete(SmsMessage).where(SmsMessage.phone.in_(person.phones), SmsMessage.status != SmsStatus.sent,
+                                 ~being_sent).returning(SmsMessage.id)).all())
+    scrubbed = 0
+    for message in db.session.scalars(select(SmsMessage).where(SmsMessage.phone.in_(person.phones))):
+        message.phone = PLACEHOLDER
+        message.text = _scrub_text(message.text, person, names=True)  # their own message: their name too
+        scrubbed += 1
+    return deleted, scrubbed
+
+
 def _keep_values_of_others(person: _Person) -> None:
     """When only some rows of a person are erased (a purge), their values that the organisation's contacts or
     other attendee rows still hold stay in the log and the outbox: those rows are not erased."""
@@ -251,6 +272,7 @@ def _erase_person(person: _Person, actor: User | None, *, reason: str, contacts:
     now = utcnow()
     audit_rows = _scrub_audit(person, registration_ids)
     mail_deleted, mail_scrubbed = _scrub_outbox(person, registration_ids)
+    sms_deleted, sms_scrubbed = _scrub_sms(person)
     for attendee in person.attendees.values():
         attendee.name = f"{PLACEHOLDER} #{attendee.id}"
         attendee.phone = attendee.email = attendee.title = None
@@ -262,7 +284,8 @@ def _erase_person(person: _Person, actor: User | None, *, reason: str, contacts:
     # Only the facts are logged: the audit log must not become a copy of what was erased.
     counts = {"reason": reason, "attendees": sorted(person.attendees),
               "contacts": sorted(person.contacts) if contacts else [],
-              "audit_entries_redacted": audit_rows, "mail_deleted": mail_deleted, "mail_scrubbed": mail_scrubbed}
+              "audit_entries_redacted": audit_rows, "mail_deleted": mail_deleted, "mail_scrubbed": mail_scrubbed,
+              "sms_deleted": sms_deleted, "sms_scrubbed": sms_scrubbed}
     for attendee_id in sorted(person.attendees):
         audit.record(actor, "attendee.erase", "attendee", attendee_id, counts)
     for contact_id in sorted(person.contacts) if contacts else ():

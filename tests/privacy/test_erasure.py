@@ -152,3 +152,25 @@ def test_two_erasures_at_once_erase_and_log_once(app, auth, smtp_down, invited):
     db.session.rollback()
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "attendee.erase")).all()
     assert len(entries) == 1
+
+
+def test_erasing_a_person_leaves_no_text_to_her_phone(client, smtp_down, invited):
+    """The SMS outbox too: the unsent text to her phone is deleted before it goes out, the one sent keeps
+    neither her number nor her name; a colleague's text is left as it was."""
+    from roadshow.models import SmsMessage, SmsStatus
+
+    db.session.add_all([
+        SmsMessage(phone=PHONE, text=f"{NAME}您好：路演会明天举行，电子票见链接", kind="ticket", status=SmsStatus.sent),
+        SmsMessage(phone=PHONE, text="路演会改期通知", kind="broadcast"),
+        SmsMessage(phone=OTHER[1], text=f"{OTHER[0]}您好：路演会明天举行", kind="ticket"),
+    ])
+    db.session.commit()
+    r = client.post(f"/api/v1/attendees/{invited['attendee_id']}/erase", headers=invited["headers"])
+    assert r.status_code == 200, r.json
+    db.session.rollback()
+    texts = [(m.phone, m.text, m.status) for m in db.session.scalars(select(SmsMessage).order_by(SmsMessage.id))]
+    assert texts == [("[erased]", "[erased]您好：路演会明天举行，电子票见链接", SmsStatus.sent),
+                     (OTHER[1], f"{OTHER[0]}您好：路演会明天举行", SmsStatus.pending)]
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "attendee.erase")).one()
+    assert entry.changes["sms_deleted"] == 1 and entry.changes["sms_scrubbed"] == 1
+    assert PHONE not in _dump(entry.changes)
