@@ -177,6 +177,12 @@ def _claims(token: str) -> tuple[int, int, str, int, int, int] | None:
     return payload[0], payload[1], payload[2], payload[3], payload[4], payload[5]
 
 
+def authentic(token: str) -> bool:
+    """Signed with this app's key and not expired (whatever the revocation cache says)."""
+    claims = _claims(token)
+    return claims is not None and claims[5] > time.time()
+
+
 def verify(token: str) -> Bearer | None:
     """The bearer of a signed token, or None when its signature, expiry, revocation, user or role fail."""
     claims = _claims(token)

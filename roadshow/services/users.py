@@ -156,7 +156,11 @@ def resolve_token(token: str, now: datetime | None = None) -> Bearer | None:
     if not token or len(token) > 200:
         return None
     if tokens.is_signed(token):
-        return tokens.verify(token)
+        bearer = tokens.verify(token)
+        if bearer is not None or not tokens.authentic(token):
+            return bearer
+        # Signed, unexpired, but this process's cache does not vouch for it (revoked — or committed after the
+        # cache last loaded, by another process, under load): the database decides, as for the old tokens.
     record = db.session.scalar(_token_by_hash(), {"token_hash": ApiToken.hash(token)})
     now = now or utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:

@@ -32,12 +32,13 @@ def _pings_seen(application) -> list[int]:
 
 
 def _terminate_other_backends() -> int:
-    """End every other session on this test database, as a restart or an administrator would."""
+    """End every other session on this test database, as a restart or an administrator would, and wait (up
+    to 5 s each) until they have ended: a restart has closed the connections before the next request comes."""
     admin = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             return conn.exec_driver_sql(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar_one()
     finally:
         admin.dispose()
