@@ -6,8 +6,9 @@ into this process's `RevocationCache`, which holds the active users (id → emai
 session_version) and the ids of the revoked tokens that have not expired yet. The cache is reloaded (two
 small queries) by the first request after it is `TOKEN_REVOCATION_SECONDS` old (5 s by default) — never per
 request — so a revoked token, a deactivated or deleted user and an old role stop working in every process
-within that time; the process that made the change reloads at once (after its commit). A token issued after
-the cache was loaded whose user, role or revocation does not match it yet makes the cache reload once.
+within that time; the process that made the change reloads at once (after its commit). A signed token the
+cache does not vouch for (its user, role or session version unknown to it: made after the load, maybe by another
+process) is decided by the database (`users.resolve_token`), as the old tokens are.
 
 Tokens of the old format (random strings without a signature, issued before this) are still accepted
 through the database, as before, until they expire (at most `API_TOKEN_TTL_HOURS` after their issue).
@@ -70,11 +71,10 @@ class Bearer:
 class Snapshot:
     users: dict[int, TokenUser]
     revoked: frozenset[int]
-    loaded_at: float  # time.time() just before the queries: whatever committed before is in it
-    monotonic: float
+    monotonic: float  # time.monotonic() just before the queries: whatever committed before is in it
 
 
-_EMPTY = Snapshot({}, frozenset(), float("-inf"), float("-inf"))
+_EMPTY = Snapshot({}, frozenset(), float("-inf"))
 
 
 @cache
@@ -116,22 +116,13 @@ class RevocationCache:
                 return snapshot
             return self._load()
 
-    def reload_if_older_than(self, issued_at: int) -> Snapshot | None:
-        """A reloaded snapshot when the current one may predate a token issued at `issued_at` (whole
-        seconds), else None: a mismatch in an older snapshot is final."""
-        with self._lock:
-            snapshot = self._snapshot
-            if issued_at < snapshot.loaded_at - 1:
-                return None
-            return self._load()
-
     def _load(self) -> Snapshot:
-        generation, loaded_at, mono, now = self._generation, time.time(), time.monotonic(), utcnow()
+        generation, mono, now = self._generation, time.monotonic(), utcnow()
         since = now - timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
         users = {row.id: TokenUser(row.id, row.email, row.name, row.role, row.session_version)
                  for row in db.session.execute(_active_users())}
         revoked = frozenset(db.session.scalars(_revoked_tokens(), {"now": now, "since": since}))
-        snapshot = Snapshot(users, revoked, loaded_at, mono)
+        snapshot = Snapshot(users, revoked, mono)
         # Expired meanwhile (a commit in this process changed tokens): use it for this check, load again next.
         self._snapshot = snapshot if generation == self._generation else _EMPTY
         return snapshot
@@ -184,28 +175,19 @@ def authentic(token: str) -> bool:
 
 
 def verify(token: str) -> Bearer | None:
-    """The bearer of a signed token, or None when its signature, expiry, revocation, user or role fail."""
+    """The bearer of a signed token, or None when its signature or expiry fail or this process's cache does not
+    vouch for its user, role, session version or revocation (`users.resolve_token` then asks the database)."""
     claims = _claims(token)
     if claims is None:
         return None
-    token_id, user_id, role, version, issued, expires = claims
+    token_id, user_id, role, version, _issued, expires = claims
     if expires <= time.time():
         return None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = cache_of(app)
-
-    def check(snapshot: Snapshot) -> TokenUser | None:
-        user = snapshot.users.get(user_id)
-        if (user is None or user.role.value != role or user.session_version != version
-                or token_id in snapshot.revoked):
-            return None
-        return user
-
-    user = check(cache.current(app.config["TOKEN_REVOCATION_SECONDS"]))
-    if user is None:
-        fresher = cache.reload_if_older_than(issued)
-        user = check(fresher) if fresher is not None else None
-    if user is None:
+    snapshot = cache_of(app).current(app.config["TOKEN_REVOCATION_SECONDS"])
+    user = snapshot.users.get(user_id)
+    if (user is None or user.role.value != role or user.session_version != version
+            or token_id in snapshot.revoked):
         return None
     return Bearer(token_id, user, datetime.fromtimestamp(expires, UTC))
 

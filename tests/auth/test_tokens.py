@@ -165,6 +165,28 @@ def test_revocation_in_another_process_counts_within_the_interval(app, client, t
     assert client.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 401
 
 
+def test_token_the_cache_does_not_know_is_decided_by_the_database(app, client, token_for, make_user, monkeypatch):
+    """A signed token whose user this process's cache has not seen (made, and the token issued, after the cache
+    loaded, as by another process) is accepted at once, without reloading the cache: the database vouches for
+    it. Revoked here, it is refused at once."""
+    from roadshow.services import tokens
+    from roadshow.services.users import find_by_email, issue_token
+    from roadshow.uow import unit_of_work
+
+    monkeypatch.setitem(app.config, "TOKEN_REVOCATION_SECONDS", 3600)  # no periodic reload in this test
+    assert client.get("/api/v1/auth/me", headers=_bearer(token_for("viewer"))).status_code == 200  # loaded
+    email = make_user("organiser")  # committed without telling the cache
+    with app.app_context(), unit_of_work():
+        user = find_by_email(email)
+        token, _record = issue_token(user, timedelta(hours=1))
+        assert user.id not in tokens.cache_of(app).current(3600).users  # the cache cannot vouch for it
+    me = client.get("/api/v1/auth/me", headers=_bearer(token))
+    assert me.status_code == 200 and me.json["email"] == email
+    assert client.delete("/api/v1/auth/token", headers=_bearer(token)).status_code == 204
+    r = client.get("/api/v1/auth/me", headers=_bearer(token))
+    assert r.status_code == 401 and r.mimetype == "application/problem+json"
+
+
 def test_revocation_deactivation_and_role_change_count_in_every_worker(app, make_user):
     """Under gunicorn with two workers (two caches): a revoked token, a deactivated user's token and an
     admin demoted to viewer stop working in both within TOKEN_REVOCATION_SECONDS (1 s here)."""
