@@ -169,6 +169,16 @@ def sign_in(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+def sign_in_page(page, live_server: str, email: str, password: str = PASSWORD) -> None:
+    """Sign a browser page (Playwright) in through the login form of the server at `live_server`, and wait
+    for the console's home page. (`sign_in` is the test client's.)"""
+    page.goto(f"{live_server}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login-form [type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
 @pytest.fixture
 def make_user(app):
     """make_user("organiser") → the user's email; password is PASSWORD."""

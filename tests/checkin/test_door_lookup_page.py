@@ -13,7 +13,7 @@ from sqlalchemy import select
 from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInMethod, CheckInStatus, Registration
 from tests import factories as f
-from tests.conftest import PASSWORD, TEST_TMP
+from tests.conftest import TEST_TMP, sign_in_page
 
 PHONE_NUMBERS = ["13955661234", "13800009876"]
 
@@ -36,11 +36,7 @@ def open_door(phone, live_server, email, event_id, locale="zh-CN"):
     page = phone(locale)
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
     page.goto(f"{live_server}/door/{event_id}")
     page.wait_for_selector('#door[data-ready="1"]')
     return page

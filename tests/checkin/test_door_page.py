@@ -18,7 +18,7 @@ from roadshow.services import checkin
 from roadshow.uow import unit_of_work
 from tests import factories as f
 from tests.checkin.imaging import png_to_y4m
-from tests.conftest import CHROMIUM_ARGS, PASSWORD, PHONE, TEST_TMP
+from tests.conftest import CHROMIUM_ARGS, PHONE, TEST_TMP, sign_in_page
 
 FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
@@ -64,11 +64,7 @@ def door_page(chromium, live_server, email, event_id, locale="zh-CN"):
     page = context.new_page()
     page.errors = []
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
     page.goto(f"{live_server}/door/{event_id}")
     page.wait_for_selector('#door[data-ready="1"]')
     return context, page
@@ -185,11 +181,7 @@ def test_door_page_in_english(app, live_server, launch, guests):
 
 def test_live_view_refreshes_itself(app, live_server, phone, make_user, guests):
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.fill("#email", make_user("organiser"))
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, make_user("organiser"))
     page.goto(f"{live_server}/events/{guests['event_id']}/checkins")
     assert page.text_content("#live-checked") == "0"
     with app.app_context(), unit_of_work():

@@ -12,8 +12,8 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
 from roadshow.models.types import utcnow
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.e2e.test_login import assert_fits_the_phone, sign_in
+from tests.conftest import sign_in_page
+from tests.e2e.test_login import assert_fits_the_phone
 
 SCREENSHOT = "/tmp/e2e-messages-zh.png"
 
@@ -30,8 +30,7 @@ def test_compose_preview_send_and_see_the_delivery_state(live_server, phone, mak
         event_id = ev.id
     email = make_user("organiser")
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    sign_in(page, email, PASSWORD, email_label="邮箱", password_label="密码", button="登录")
+    sign_in_page(page, live_server, email)
     page.goto(f"{live_server}/events/{event_id}")
     expect(page.locator("#messages")).to_contain_text("尚未发送消息")
     expect(page.locator("#poster-download")).to_have_attribute("href", f"/events/{event_id}/poster.png")

@@ -12,7 +12,7 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, Event, EventStatus, OrgKind
 from roadshow.models.types import utcnow
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 from tests.e2e.test_login import assert_fits_the_phone, open_menu
 
 TITLE = "淮南牛肉汤产业项目路演会"
@@ -22,11 +22,7 @@ SCREENSHOT = "/tmp/e2e-events-zh.png"
 def test_create_publish_and_watch_the_beef_soup_roadshow(app, live_server, phone, make_user, industries):
     email = make_user("organiser", name="招商局 王主任")
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
 
     open_menu(page)
     page.locator("#nav-events").click()

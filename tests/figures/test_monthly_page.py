@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import sign_in, sign_in_page
 from tests.figures.test_monthly_report import clock, data  # noqa: F401 — the data set, built for the purpose
 
 pytestmark = pytest.mark.usefixtures("industries")
@@ -20,11 +20,7 @@ def test_the_monthly_page_in_a_browser(data, live_server, browser, make_user):  
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", make_user("viewer"))
-        page.fill("#password", PASSWORD)
-        page.click("#login-form [type=submit]")
-        page.wait_for_url(f"{live_server}/")
+        sign_in_page(page, live_server, make_user("viewer"))
         page.goto(f"{live_server}/reports/monthly?month=2036-03")
         assert page.inner_text("h1").startswith("月调度")
         signed = page.locator('#district tr[data-metric="signed_count"]')

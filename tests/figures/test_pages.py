@@ -13,7 +13,7 @@ from sqlalchemy import select
 from roadshow.extensions import db
 from roadshow.models import Origin, Project, ProjectInvestment
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import sign_in, sign_in_page
 
 pytestmark = pytest.mark.usefixtures("industries")
 SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
@@ -93,11 +93,7 @@ def test_viewers_see_the_figures_but_no_form(app, client, make_user, project_id)
 
 def test_figures_entered_on_a_phone_reach_the_report(app, live_server, phone, make_user, project_id):
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.fill("#email", make_user("organiser"))
-    page.fill("#password", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, make_user("organiser"))
     page.goto(f"{live_server}/pipeline/projects/{project_id}")
     page.fill("#month", "2025-13")
     page.fill("#funds_in_place_wan", "3000")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from roadshow.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 
 SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
 
@@ -40,11 +40,7 @@ def test_demo_2023_summary_in_the_api_and_the_browser(app, client, auth, live_se
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", make_user("viewer"))
-        page.fill("#password", PASSWORD)
-        page.click("#login-form [type=submit]")
-        page.wait_for_url(f"{live_server}/")
+        sign_in_page(page, live_server, make_user("viewer"))
         page.goto(f"{live_server}/pipeline/report?year=2023")
         page.click("#nav-summary")
         page.fill("#year-form [name=year]", "2023")

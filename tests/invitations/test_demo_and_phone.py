@@ -6,7 +6,7 @@ from roadshow.demo import scenario_2023 as demo
 from roadshow.extensions import db
 from roadshow.models import Event, Invitation, InvitationStatus, OutboxMessage
 from tests import factories
-from tests.conftest import PASSWORD, TEST_TMP, free_port, start_gunicorn, stop
+from tests.conftest import TEST_TMP, free_port, sign_in_page, start_gunicorn, stop
 from tests.invitations.helpers import HEADER_ZH, xlsx_bytes
 
 # Elements sticking out of a 390 px screen, other than those inside a horizontally scrolling box
@@ -50,11 +50,7 @@ def test_phone_import_preview_confirm_and_send_in_chinese(app, make_user, phone,
                 ("安徽皖中牧业有限公司", "企业", "91340403MA2N00010X", "李总", "li@example.com", "", 1),
                 ("杭州味道优选电子商务有限公司", "电商", "", "周经理", "zhou@example.com", "13900139000", 1)]
         page = phone("zh-CN")
-        page.goto(f"{base}/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_url(f"{base}/")
+        sign_in_page(page, base, email)
 
         page.goto(f"{base}/events/{event_id}/invitations")
         assert "尚未邀请任何人" in page.inner_text("#no-invitations")

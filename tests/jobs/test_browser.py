@@ -9,7 +9,7 @@ from sqlalchemy import select
 from roadshow.extensions import db
 from roadshow.models import Event, OutboxMessage
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 from tests.e2e.test_login import assert_fits_the_phone
 
 SCREENSHOT = "/tmp/e2e-jobs-event-form-zh.png"
@@ -23,10 +23,7 @@ def test_reminder_and_change_notice_from_the_event_form(app, live_server, phone,
         reg = factories.registration(event, attendees=1, names=["王小明"])
         event_id, guest = event.id, reg.attendees[0].email
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in_page(page, live_server, email)
     page.goto(f"{live_server}/events/{event_id}/edit")
 
     reminder = page.get_by_label("提醒（活动开始前小时数）")

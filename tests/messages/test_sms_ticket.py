@@ -16,8 +16,7 @@ from roadshow.extensions import db
 from roadshow.models import Event, InvitationStatus, Registration, RegistrationStatus, SmsMessage, SmsStatus
 from roadshow.services import sms
 from tests import factories
-from tests.conftest import PASSWORD, free_port, start_gunicorn, stop
-from tests.e2e.test_login import sign_in
+from tests.conftest import free_port, sign_in_page, start_gunicorn, stop
 from tests.sms_gateway import Gateway
 
 TITLE = "淮南牛肉汤产业项目路演会"
@@ -202,8 +201,7 @@ def test_the_console_form_turns_it_on_and_a_registration_in_the_browser_gets_its
             event_id, token = ev.id, inv.token
         email = make_user("organiser")
         page = phone("zh-CN")
-        page.goto(f"{base}/login")
-        sign_in(page, email, PASSWORD, email_label="邮箱", password_label="密码", button="登录")
+        sign_in_page(page, base, email)
         page.goto(f"{base}/events/{event_id}")
         expect(page.locator("#event-sms-ticket")).to_have_text("未发送")
         page.goto(f"{base}/events/{event_id}/edit")

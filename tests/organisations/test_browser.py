@@ -2,17 +2,13 @@
 organisation appears in the list and the search finds it."""
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, TEST_TMP
+from tests.conftest import TEST_TMP, sign_in_page
 
 
 def test_create_organisation_on_a_phone_in_chinese(live_server, phone, make_user, industries):
     email = make_user("organiser")
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
 
     # the nav item sits behind the phone menu button
     page.click(".navbar-toggler")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from roadshow.extensions import db
 from roadshow.models import Event, Project, Stage
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 
 SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
 
@@ -31,17 +31,9 @@ def demo(app):
         return db.session.scalar(select(Event.id).where(Event.title == "淮南牛肉汤产业项目路演会"))
 
 
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_board_move_to_signed_on_a_phone(app, live_server, phone, make_user, demo):
     page = phone("zh-CN")
-    _sign_in(page, live_server, make_user("organiser"))
+    sign_in_page(page, live_server, make_user("organiser"))
     page.click("#nav-pipeline") if page.is_visible("#nav-pipeline") else page.goto(f"{live_server}/pipeline/")
     page.wait_for_selector("#board")
     assert page.inner_text("h1") == "项目看板"
@@ -70,7 +62,7 @@ def test_board_move_to_signed_on_a_phone(app, live_server, phone, make_user, dem
 
 def test_capture_lead_then_sign_and_report_changes(app, live_server, phone, make_user, demo):
     page = phone("zh-CN")
-    _sign_in(page, live_server, make_user("organiser"))
+    sign_in_page(page, live_server, make_user("organiser"))
     # The bureau's today, not the test machine's: between 16:00 and 24:00 UTC Beijing is a day ahead.
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     this_year = today.year
@@ -106,7 +98,7 @@ def test_capture_lead_then_sign_and_report_changes(app, live_server, phone, make
 
 def test_report_page_shows_demo_2023_with_charts(live_server, phone, make_user, demo):
     page = phone("zh-CN")
-    _sign_in(page, live_server, make_user("viewer"))
+    sign_in_page(page, live_server, make_user("viewer"))
     page.goto(f"{live_server}/pipeline/report?year=2023")
     page.wait_for_selector("body[data-charts]")
     assert page.inner_text("#report-title") == "2023年招商项目报表"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from roadshow.extensions import db
 from roadshow.models import Attendee, AuditEntry, Contact
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import sign_in, sign_in_page
 
 SCREENSHOT = "/tmp/e2e-erase-confirm-zh.png"
 
@@ -75,11 +75,7 @@ def test_admin_erases_an_attendee_and_a_contact_in_the_browser(app, live_server,
         other_id = other.id
     email = make_user("admin")
     page = phone()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
+    sign_in_page(page, live_server, email)
 
     page.goto(f"{live_server}/events/{ids['event_id']}/registrations/{ids['reg_id']}")
     page.locator(f"#erase-{ids['attendee_id']}").click()

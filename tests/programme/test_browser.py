@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from roadshow.extensions import db
 from roadshow.models import AgendaSession, Event, Interest, OutboxMessage, Project
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 from tests.programme.test_api import T
 
 SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
@@ -76,11 +76,7 @@ def test_organiser_schedules_a_meeting_from_the_matrix(app, live_server, browser
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.fill("#email", make_user("organiser"))
-        page.fill("#password", PASSWORD)
-        page.click("#login-form [type=submit]")
-        page.wait_for_url(f"{live_server}/")
+        sign_in_page(page, live_server, make_user("organiser"))
         page.goto(f"{live_server}/events/{day['event']}")
         # The agenda tab: a session added through the console form, pitching the other project.
         page.click("#tab-agenda")

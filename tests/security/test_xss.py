@@ -9,7 +9,7 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, Project, Role, Stage, StageChange, Team, TeamKind, User
 from roadshow.models.types import utcnow
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import sign_in, sign_in_page
 
 SCRIPT = '<script>alert("xss-1")</script>'
 IMG = '"><img src=x onerror=alert("xss-2")>'
@@ -97,11 +97,7 @@ def test_the_browser_runs_no_injected_script(app, live_server, make_user, phone)
     page = phone()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{live_server}/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
     for path in (f"/events/{ids['event_id']}", f"/events/{ids['event_id']}/registrations/",
                  f"/m/{ids['manage']}", f"/r/{ids['invitation']}", f"/pipeline/projects/{ids['project_id']}",
                  "/pipeline/"):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from roadshow.extensions import db
 from roadshow.models import FollowUp, FollowUpKind, Project, Team
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in_page
 
 SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
 
@@ -28,17 +28,9 @@ def demo(app):
         db.session.commit()
 
 
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_teams_page_and_new_team(app, live_server, phone, make_user, demo):
     page = phone("zh-CN")
-    _sign_in(page, live_server, make_user("organiser"))
+    sign_in_page(page, live_server, make_user("organiser"))
     page.goto(f"{live_server}/teams")
     assert page.inner_text("h1") == "招商队伍"
     assert page.locator("#kind-team .team-card").count() == 13
@@ -74,7 +66,7 @@ def test_add_follow_up_on_a_phone(app, live_server, phone, make_user, demo):
     with app.app_context():
         pid = db.session.scalar(select(Project.id).where(Project.name == "淮南牛肉汤预制菜中央厨房"))
     page = phone("zh-CN")
-    _sign_in(page, live_server, make_user("organiser", name="测试干事"))
+    sign_in_page(page, live_server, make_user("organiser", name="测试干事"))
     page.goto(f"{live_server}/pipeline/projects/{pid}")
     items = page.locator(".follow-up-item")
     assert items.count() == 2 and "进入实质性洽谈" in items.first.inner_text()  # newest first

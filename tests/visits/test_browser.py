@@ -8,7 +8,7 @@ from roadshow.extensions import db
 from roadshow.models import Team, TeamKind
 from roadshow.services import visits
 from tests import factories
-from tests.conftest import PASSWORD, TEST_TMP
+from tests.conftest import TEST_TMP, sign_in_page
 
 
 def test_reception_on_a_phone_and_the_organisation_page(live_server, phone, make_user, industries, app):
@@ -25,11 +25,7 @@ def test_reception_on_a_phone_and_the_organisation_page(live_server, phone, make
         org_id = org.id
 
     page = phone("zh-CN")
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in_page(page, live_server, email)
     page.click(".navbar-toggler")
     page.click("#nav-visits")
     page.wait_for_url(f"{live_server}/receptions/")
