@@ -3,26 +3,12 @@ the first visit and the second, through the service worker, both get to "ready t
 code in. Functional only: how long it takes is measured by `python -m benchmarks --only door3g`."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from benchmarks.door3g import REGULAR_3G, USER_AGENT, signed_in_cookies, throttle
 from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
-from tests import factories as f
 from tests.conftest import PASSWORD, PHONE
-
-
-@pytest.fixture
-def guests(app, make_user):
-    with app.app_context():
-        event = f.event("淮南牛肉汤产业项目路演会")
-        org = f.organisation("老乡鸡集团有限公司")
-        reg = f.registration(event, attendees=2, org=org, names=["束从轩", "王经理"])
-        data = {"event_id": event.id, "codes": [a.ticket_code for a in reg.attendees],
-                "attendee_ids": [a.id for a in reg.attendees]}
-    data["door"] = make_user("door", name="签到员")
-    return data
 
 
 def checked_in(app, attendee_id) -> int:

@@ -16,24 +16,10 @@ from roadshow.extensions import db
 from roadshow.models import CheckIn, CheckInStatus
 from roadshow.services import checkin
 from roadshow.uow import unit_of_work
-from tests import factories as f
 from tests.checkin.imaging import png_to_y4m
 from tests.conftest import CHROMIUM_ARGS, PHONE, TEST_TMP, sign_in_page
 
 FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-
-
-@pytest.fixture
-def guests(app, make_user):
-    with app.app_context():
-        event = f.event("淮南牛肉汤产业项目路演会")
-        org = f.organisation("老乡鸡集团有限公司")
-        reg = f.registration(event, attendees=2, org=org, names=["束从轩", "王经理"])
-        f.registration(event, attendees=1)
-        data = {"event_id": event.id, "codes": [a.ticket_code for a in reg.attendees],
-                "attendee_ids": [a.id for a in reg.attendees]}
-    data["door"] = make_user("door", name="签到员")
-    return data
 
 
 @pytest.fixture
