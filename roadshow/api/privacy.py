@@ -10,6 +10,7 @@ from spectree import Response
 
 from ..permissions import P, require
 from ..services import audit, privacy
+from ..services.values import ID_MAX
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem
 
@@ -19,7 +20,7 @@ class AuditQuery(PageQuery):
     action: str | None = Field(None, max_length=audit.FILTER_MAX,
                                description='an action or its beginning ("registration." for all of them)')
     entity_type: str | None = Field(None, max_length=audit.FILTER_MAX)
-    entity_id: int | None = Field(None, ge=0, le=2**31 - 1)
+    entity_id: int | None = Field(None, ge=0, le=ID_MAX)
 
 
 class AuditOut(BaseModel):

@@ -17,6 +17,7 @@ from ..services import registration as registration_service
 from ..services import users as user_service
 from ..services.errors import NotFound
 from ..services.events import get_event
+from ..services.values import ID_MAX
 from . import bp, public, spec
 from .projects import ProjectOut
 from .schemas import Kind, Page, PageQuery, Problem
@@ -29,8 +30,8 @@ class SessionIn(BaseModel):
     ends_at: AwareDatetime
     title: str = Field(min_length=1, max_length=programme.TITLE_MAX)
     speaker: str | None = Field(None, max_length=programme.SPEAKER_MAX)
-    organisation_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    project_id: int | None = Field(None, ge=1, le=2**31 - 1, description="the pipeline project pitched (路演项目)")
+    organisation_id: int | None = Field(None, ge=1, le=ID_MAX)
+    project_id: int | None = Field(None, ge=1, le=ID_MAX, description="the pipeline project pitched (路演项目)")
 
 
 class SessionPatch(BaseModel):
@@ -40,8 +41,8 @@ class SessionPatch(BaseModel):
     ends_at: AwareDatetime | None = None
     title: str | None = Field(None, min_length=1, max_length=programme.TITLE_MAX)
     speaker: str | None = Field(None, max_length=programme.SPEAKER_MAX)
-    organisation_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    project_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    organisation_id: int | None = Field(None, ge=1, le=ID_MAX)
+    project_id: int | None = Field(None, ge=1, le=ID_MAX)
 
 
 class Ref(BaseModel):
@@ -74,8 +75,8 @@ class SessionOut(BaseModel):
 class InterestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    attendee_id: int = Field(ge=1, le=2**31 - 1)
-    project_id: int = Field(ge=1, le=2**31 - 1, description="a project pitched at this event")
+    attendee_id: int = Field(ge=1, le=ID_MAX)
+    project_id: int = Field(ge=1, le=ID_MAX, description="a project pitched at this event")
     meeting: bool = False
     note: str | None = Field(None, max_length=programme.NOTE_MAX)
 

@@ -14,6 +14,7 @@ from ..models import Event, Project, StageChange
 from ..permissions import P, require
 from ..services import pipeline, visits
 from ..services.events import get_event
+from ..services.values import ID_MAX
 from . import bp, spec
 from .schemas import Page, PageQuery, Problem, Wan
 
@@ -200,8 +201,8 @@ class History(BaseModel):
 class ProjectQuery(PageQuery):
     stage: StageName | None = None
     industry: str | None = Field(None, max_length=pipeline.FILTER_TEXT_MAX)
-    event_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    team_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    event_id: int | None = Field(None, ge=1, le=ID_MAX)
+    team_id: int | None = Field(None, ge=1, le=ID_MAX)
     mine: bool = Field(False, description="the caller's projects: officer, or the project's team leader or member")
     q: str | None = Field(None, max_length=pipeline.SEARCH_MAX)
     overdue: bool = False

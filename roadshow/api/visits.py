@@ -11,13 +11,14 @@ from spectree import Response
 from ..models import Reception, Trip
 from ..permissions import P, require
 from ..services import visits as service
+from ..services.values import ID_MAX
 from . import bp, spec
 from .projects import AmountIn, OriginName, ProjectOut, Ref
 from .schemas import Page, PageQuery, Problem
 
 ERRORS = dict(HTTP_401=Problem, HTTP_403=Problem)
 # An id of a record: what the database's integer columns hold.
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class ReceptionIn(BaseModel):
@@ -146,7 +147,7 @@ class TripOut(BaseModel):
 class VisitQuery(PageQuery):
     year: int | None = Field(None, ge=service.YEAR_MIN, le=service.YEAR_MAX,
                              description="Receptions on a day of the year; trips that started in it.")
-    team_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    team_id: int | None = Field(None, ge=1, le=ID_MAX)
 
 
 class VisitLeadIn(BaseModel):

@@ -193,7 +193,7 @@ def _classify(event_id: int, code: object) -> ScanResult | Attendee:
 
 
 def _valid_id(attendee_id: object) -> int | None:
-    if not isinstance(attendee_id, int) or isinstance(attendee_id, bool) or not 0 < attendee_id < 2**31:
+    if not isinstance(attendee_id, int) or isinstance(attendee_id, bool) or not 0 < attendee_id <= values.ID_MAX:
         return None
     return attendee_id
 

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from ..permissions import P, require
 from ..services import audit
+from ..services.values import ID_MAX
 from . import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,7 +22,7 @@ def audit_log():
     entries, total = audit.entries(audit.AuditFilters(
         actor=filters["actor"] or None, action=filters["action"] or None,
         entity_type=filters["entity_type"] or None,
-        entity_id=entity_id if entity_id is not None and 0 <= entity_id < 2**31 else None), page, PER_PAGE)
+        entity_id=entity_id if entity_id is not None and 0 <= entity_id <= ID_MAX else None), page, PER_PAGE)
     if entity_id is not None:
         filters["entity_id"] = str(entity_id)
     return render_template("admin/audit.html", entries=entries, filters=filters, page=page, total=total,
