@@ -18,14 +18,17 @@ import mimetypes
 import threading
 from pathlib import Path
 
-from flask import Flask, Response, abort, request, send_from_directory
+from flask import Flask, Response, abort, redirect, request, send_from_directory, url_for
 from werkzeug.security import safe_join
+from werkzeug.wrappers import Response as BaseResponse
 
 ONE_YEAR = 365 * 24 * 3600
 GZIP_LEVEL = 9  # static files: compressed once per version, so the smallest output
 GZIP_LEVEL_PER_ANSWER = 6  # answers compressed at each request: 3.3 MB of JSON in ~35 ms (level 9: ~170 ms)
 COMPRESSIBLE = {".css", ".js", ".mjs", ".svg", ".json", ".txt"}
 MIN_COMPRESS = 1024  # smaller files gain less than a packet
+ICON = "favicon.svg"  # base.html's <link rel="icon">; /favicon.ico redirects to it for clients that ask there
+ICON_REDIRECT_SECONDS = 24 * 3600  # the redirect names a version: cached a day, not a year
 
 _lock = threading.Lock()
 # path → ((mtime_ns, size), version, gzipped bytes or None until first asked for)
@@ -133,3 +136,11 @@ def init_app(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = static
+
+    @app.get("/favicon.ico")
+    def favicon() -> BaseResponse:
+        """Browsers ask for /favicon.ico before (or without) reading the page's <link rel="icon">."""
+        response = redirect(url_for("static", filename=ICON))
+        response.cache_control.public = True
+        response.cache_control.max_age = ICON_REDIRECT_SECONDS
+        return response

@@ -84,3 +84,17 @@ def test_door_page_loads_only_what_the_service_worker_precaches(app, client, mak
     assert shell == {versioned(app, name) for name in DOOR_SHELL}
     assert re.search(r'<input id="manual-code"[^>]* disabled', html)
     assert re.search(r'<button[^>]*id="manual-submit"[^>]* disabled', html)
+
+
+def test_favicon_is_the_apps_icon(app, client):
+    """/favicon.ico, which browsers ask for on every first page load, redirects to the icon the pages link."""
+    icon = versioned(app, "favicon.svg")
+    assert "?v=" in icon
+    r = client.get("/favicon.ico")
+    assert r.status_code == 302 and r.headers["Location"] == icon
+    assert "public" in r.headers["Cache-Control"] and "max-age=86400" in r.headers["Cache-Control"]
+    svg = client.get(icon)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.data.startswith(b"<svg") and "immutable" in svg.headers["Cache-Control"]
+    html = client.get("/login").get_data(as_text=True)
+    assert f'<link rel="icon" type="image/svg+xml" href="{icon.replace("&", "&amp;")}">' in html
