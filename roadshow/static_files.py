@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, Response, abort, redirect, request, send_from_directory, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -102,7 +103,21 @@ def _gzipped(path: Path) -> bytes | None:
         return entry[2]
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never saved on a static file's answer: such a file is the same for
+    everyone, so its answer neither varies by the cookie nor sets it. (Flask-Login's after-request hook reads
+    the session on every request, and Flask adds `Vary: Cookie` to any answer whose session was read, which
+    would keep shared caches from sharing the files.)"""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+
     @app.url_defaults
     def versioned_static(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "v" not in values and "filename" in values:
