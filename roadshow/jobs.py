@@ -2,8 +2,9 @@
 
 A job is a function that does what is due and runs its own units of work (or is wrapped in one here). The
 database is the durable record — the mail outbox, a registration's reminder claim — so a job never carries
-data: it only says "do what is due now". That is why jobs are handed over after the commit (`enqueue`,
-called from services/mail.py's after-commit hook) and why losing one costs nothing: the periodic sweep
+data: it only says "do what is due now". That is why jobs are handed over after the commit (a service that
+queued work calls `enqueue_after_commit`; the hook below calls `enqueue` once the outermost transaction has
+committed) and why losing one costs nothing: the periodic sweep
 (Celery beat, or the in-process ticker) runs every job of `JOBS` that has a period, finds the same work and
 does it. Running a job twice at once is harmless too: each piece of work is claimed in the database first.
 
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +158,43 @@ def enqueue(name: str, app: Flask | None = None) -> None:
         sms.deliverer.kick(app)
         return
     threading.Thread(target=_run_in_context, args=(app, name), name=f"job-{name}", daemon=True).start()
+
+
+# session.info key: the jobs to hand over when the session's transaction has committed (a dict as an
+# ordered set: mail before SMS when both were queued).
+_AFTER_COMMIT = "roadshow_jobs_after_commit"
+
+
+def enqueue_after_commit(session: Session, name: str) -> None:
+    """Hand job `name` over once this session's outermost transaction has committed (the outbox rows it
+    will send are then visible to it); nothing when it rolls back."""
+    if name not in JOBS:
+        raise KeyError(name)
+    session.info.setdefault(_AFTER_COMMIT, {})[name] = True
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a savepoint (``atomic()``) is released:
+    # keep the jobs until the outermost transaction has committed.
+    if session.in_nested_transaction():
+        return
+    names = session.info.pop(_AFTER_COMMIT, None)
+    if not names:
+        return
+    try:
+        # current_app is a werkzeug LocalProxy, which Flask annotates as Flask.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    except RuntimeError:
+        return
+    if app.config.get("MAIL_DELIVERY", "thread") == "thread":  # "off": this process hands nothing over
+        for name in names:
+            enqueue(name, app)  # the worker's queue, or this process's delivery thread
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _run_in_context(app: Flask, name: str) -> None:

@@ -26,11 +26,9 @@ from typing import Any, cast
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 from sqlalchemy import CursorResult, and_, func, or_, select, update
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..jobs import Deliverer
+from ..jobs import Deliverer, enqueue_after_commit
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
 
@@ -108,7 +106,7 @@ def queue(to: str, subject: str, body_text: str, *, kind: str, body_html: str | 
     if _held.get():
         return message  # composed, never stored: nothing is sent
     db.session.add(message)
-    db.session.info["roadshow_mail_queued"] = True
+    enqueue_after_commit(db.session(), "deliver_mail")
     return message
 
 
@@ -209,29 +207,6 @@ def pending_count() -> int:
 # Without a broker the `deliver_mail` job runs on this thread (roadshow/jobs.py); the lambda looks the
 # function up at each run.
 deliverer = Deliverer("mail-outbox", lambda: deliver_pending(), log)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    # SQLAlchemy also fires after_commit when a savepoint (``atomic()``) is released:
-    # keep the flag until the outermost transaction has committed.
-    if session.in_nested_transaction():
-        return
-    if session.info.pop("roadshow_mail_queued", False):
-        try:
-            # current_app is a werkzeug LocalProxy, which Flask annotates as Flask.
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-        except RuntimeError:
-            return
-        if app.config.get("MAIL_DELIVERY", "thread") == "thread":
-            from .. import jobs
-
-            jobs.enqueue("deliver_mail", app)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("roadshow_mail_queued", None)
 
 
 def init_app(app: Flask) -> None:

@@ -33,12 +33,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, and_, select, update
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from .. import urls
 from ..extensions import db
-from ..jobs import Deliverer
+from ..jobs import Deliverer, enqueue_after_commit
 from ..models import Registration, RegistrationStatus, ShortLink, SmsMessage, SmsStatus
 from ..models.types import utcnow
 from . import values
@@ -81,7 +79,7 @@ def queue(phone: str, text: str, *, kind: str) -> SmsMessage:
         raise ValueError(f"an SMS takes at most {MAX_SEGMENTS} segments")
     message = SmsMessage(phone=phone, text=text, kind=kind)
     db.session.add(message)
-    db.session.info["roadshow_sms_queued"] = True
+    enqueue_after_commit(db.session(), "deliver_sms")
     return message
 
 
@@ -219,23 +217,3 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
 
 # Without a broker the `deliver_sms` job runs on this thread (roadshow/jobs.py).
 deliverer = Deliverer("sms-outbox", lambda: deliver_pending(), log)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    if session.info.pop("roadshow_sms_queued", False):
-        try:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-        except RuntimeError:
-            return
-        if app.config.get("MAIL_DELIVERY", "thread") == "thread":
-            from .. import jobs
-
-            jobs.enqueue("deliver_sms", app)  # the worker's queue, or this process's delivery thread
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("roadshow_sms_queued", None)

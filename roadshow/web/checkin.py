@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import CSP
+from .. import CSP, static_files
 from ..api.checkins import BatchScanIn, ScanIn, echo, scan_of, walk_in_dict
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, OrgKind, Registration, RegistrationStatus
@@ -201,11 +201,13 @@ def door_lookup(event_id: int):
 @require(P.check_in)
 def door_roster(event_id: int):
     """What the door page keeps to answer look-ups offline: every confirmed guest's name, organisation,
-    phone tail and whether they are in — never a whole phone number. Not stored by shared caches."""
+    phone tail and whether they are in — never a whole phone number. Not stored by shared caches.
+    Gzipped (3.3 MB → 0.25 MB at 20,000 guests): it holds no secret (no token, no session) and reflects
+    nothing of the request, so compression leaks nothing (static_files.gzipped)."""
     event = get_event(event_id)
     response = jsonify({"items": [f.as_dict() for f in service.roster(event)], "at": utcnow().isoformat()})
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return static_files.gzipped(response)
 
 
 @bp.post("/door/<int:event_id>/walk-in")

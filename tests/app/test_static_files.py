@@ -84,3 +84,35 @@ def test_door_page_loads_only_what_the_service_worker_precaches(app, client, mak
     assert shell == {versioned(app, name) for name in DOOR_SHELL}
     assert re.search(r'<input id="manual-code"[^>]* disabled', html)
     assert re.search(r'<button[^>]*id="manual-submit"[^>]* disabled', html)
+
+
+def test_favicon_is_the_apps_icon(app, client):
+    """/favicon.ico, which browsers ask for on every first page load, redirects to the icon the pages link."""
+    icon = versioned(app, "favicon.svg")
+    assert "?v=" in icon
+    r = client.get("/favicon.ico")
+    assert r.status_code == 302 and r.headers["Location"] == icon
+    assert "public" in r.headers["Cache-Control"] and "max-age=86400" in r.headers["Cache-Control"]
+    svg = client.get(icon)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.data.startswith(b"<svg") and "immutable" in svg.headers["Cache-Control"]
+    html = client.get("/login").get_data(as_text=True)
+    assert f'<link rel="icon" type="image/svg+xml" href="{icon.replace("&", "&amp;")}">' in html
+
+
+def test_static_files_neither_vary_by_nor_set_the_session_cookie(app, client, make_user):
+    """A static file is the same for everyone: its answer has no `Vary: Cookie` (Flask-Login's after-request
+    hook reads the session on every request, which would add it and keep shared caches from sharing it) and
+    sets no cookie, signed in or not; pages still vary by the session."""
+    url = versioned(app, CSS)
+    for signed_in in (False, True):
+        if signed_in:
+            assert sign_in(client, make_user("organiser")).status_code == 302
+        for headers in ({}, {"Accept-Encoding": "gzip"}):
+            r = client.get(url, headers=headers)
+            assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+            assert "Cookie" not in r.headers.get("Vary", "") and "Set-Cookie" not in r.headers
+        small = client.get(versioned(app, "favicon.svg"))
+        assert "Cookie" not in small.headers.get("Vary", "") and "Set-Cookie" not in small.headers
+    page = client.get("/")
+    assert page.status_code == 200 and "Cookie" in page.headers["Vary"]
