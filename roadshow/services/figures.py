@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, select
+from sqlalchemy import BigInteger, and_, case, cast, func, select
 
 from ..extensions import db
 from ..models import Origin, Project, ProjectInvestment
@@ -90,17 +90,53 @@ def project_investments(project: Project) -> dict[str, Any]:
     }
 
 
-def period_figures(first_day: date, last_day: date) -> dict[str, Decimal]:
-    """The official figures of the months from `first_day` to `last_day` (inclusive), in one query."""
-    from .reports import fen_sum, from_fen
+OFFICIAL = ("funds_in_place_wan", "out_of_province_over_100m_funds_wan", "industrial_fixed_asset_wan")
 
+
+Totals = dict[int | None, dict[str, list[int]]]
+
+
+def investment_totals(first_day: date, last_day: date, split: date | None = None) -> Totals:
+    """The official figures of the months from `first_day` to `last_day` (inclusive) by team, in whole fen: team id
+    (None: no team) → figure (`OFFICIAL`) → [the months from `split` on, all the months]; one query.
+
+    The sum runs over each project's months first (the covering index `ix_project_investments_sums`, one range a
+    project, no sort of the period's rows), then over the projects by team with their origin, agreed investment
+    and industrial flag as they are now. Each month's amount is rounded to whole fen before it is added, as
+    `reports.fen_sum` does, so the figures are exact on SQLite and PostgreSQL."""
+    def fen(column):
+        return cast(func.round(column * 100), BigInteger)
+
+    later = ProjectInvestment.month >= (split or first_day)
     big = and_(Project.origin == Origin.out_of_province, Project.amount_wan >= OVER_100M_WAN)
-    funds, big_funds, industrial_fixed = db.session.execute(
-        select(fen_sum(ProjectInvestment.funds_in_place_wan),
-               fen_sum(case((big, ProjectInvestment.funds_in_place_wan), else_=0)),
-               fen_sum(case((Project.industrial.is_(True), ProjectInvestment.fixed_asset_wan), else_=0)))
-        .join(Project, Project.id == ProjectInvestment.project_id)
-        .where(ProjectInvestment.month >= first_day, ProjectInvestment.month <= last_day)).one()
-    return {"funds_in_place_wan": from_fen(funds),
-            "out_of_province_over_100m_funds_wan": from_fen(big_funds),
-            "industrial_fixed_asset_wan": from_fen(industrial_fixed)}
+    # Grouped by the primary key: the project's other columns are one value a group (PostgreSQL allows them).
+    per_project = (
+        select(Project.team_id.label("team_id"), case((big, 1), else_=0).label("big"),
+               case((Project.industrial.is_(True), 1), else_=0).label("industrial"),
+               func.sum(fen(ProjectInvestment.funds_in_place_wan)).label("funds"),
+               func.sum(fen(ProjectInvestment.fixed_asset_wan)).label("fixed"),
+               func.sum(case((later, fen(ProjectInvestment.funds_in_place_wan)), else_=0)).label("funds_later"),
+               func.sum(case((later, fen(ProjectInvestment.fixed_asset_wan)), else_=0)).label("fixed_later"))
+        .select_from(Project).join(ProjectInvestment, ProjectInvestment.project_id == Project.id)
+        .where(ProjectInvestment.month >= first_day, ProjectInvestment.month <= last_day)
+        .group_by(Project.id).subquery())
+    p = per_project.c
+    totals: dict[int | None, dict[str, list[int]]] = {}
+    for team_id, *fen_sums in db.session.execute(
+            select(p.team_id, func.sum(p.funds_later), func.sum(p.funds),
+                   func.sum(case((p.big == 1, p.funds_later), else_=0)), func.sum(case((p.big == 1, p.funds), else_=0)),
+                   func.sum(case((p.industrial == 1, p.fixed_later), else_=0)),
+                   func.sum(case((p.industrial == 1, p.fixed), else_=0)))
+            .group_by(p.team_id)):
+        values = [int(v or 0) for v in fen_sums]
+        totals[team_id] = {name: values[2 * i:2 * i + 2] for i, name in enumerate(OFFICIAL)}
+    return totals
+
+
+def period_figures(first_day: date, last_day: date) -> dict[str, Decimal]:
+    """The official figures of the months from `first_day` to `last_day` (inclusive): the district's, in one
+    query (the same sums as the monthly report's, `investment_totals`)."""
+    from .reports import from_fen
+
+    totals = investment_totals(first_day, last_day).values()
+    return {name: from_fen(sum(team[name][1] for team in totals)) for name in OFFICIAL}
