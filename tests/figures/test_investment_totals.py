@@ -96,6 +96,8 @@ def test_the_sums_equal_an_independent_sum_over_the_rows(teams, app):
         year = summary.year_summary(YEAR)
         may = monthly.monthly_report(split)
     assert {name: report[name] for name in figures.OFFICIAL} == district
+    assert {s: year[s] for s in ("signed", "started", "producing")} == \
+        {s: report[s] for s in ("signed", "started", "producing")}
     for name in ("out_of_province_over_100m_funds_wan", "industrial_fixed_asset_wan"):
         assert year[name] == district[name]
         # The monthly report of May: May itself, and January to May.
