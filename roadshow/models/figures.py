@@ -16,11 +16,16 @@ class ProjectInvestment(Model):
     (实际形成固定资产投资), both in 万元. `month` is the first day of the month (Beijing's calendar)."""
 
     __tablename__ = "project_investments"
-    __table_args__ = (UniqueConstraint("project_id", "month"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "month"),
+        # The reports' sums (services/figures.py `investment_totals`): each project's months of a period read
+        # from the index alone, project by project, without touching the table or sorting the year's rows.
+        Index("ix_project_investments_sums", "project_id", "month", "funds_in_place_wan", "fixed_asset_wan"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    month: Mapped[dt.date] = mapped_column(index=True)
+    month: Mapped[dt.date]
     funds_in_place_wan: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
     fixed_asset_wan: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

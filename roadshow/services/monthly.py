@@ -23,9 +23,7 @@ from ..extensions import db
 from ..models import (
     FollowUp,
     FollowUpKind,
-    Origin,
     Project,
-    ProjectInvestment,
     Reception,
     Stage,
     StageChange,
@@ -34,7 +32,7 @@ from ..models import (
     TripVisit,
 )
 from . import pipeline
-from .figures import OVER_100M_WAN
+from .figures import investment_totals
 from .pipeline import SHANGHAI
 from .reports import fen_sum, from_fen
 from .targets import AMOUNTS, METRICS, year_targets
@@ -91,18 +89,12 @@ def _tally(month: date) -> tuple[_Tally, dict[str, list[int]], dict[int | None, 
         if stage == Stage.signed:
             tally.add("signed_amount_wan", team_id, bool(is_month), from_fen(fen))
 
-    # Money in place and fixed assets formed, month by month.
-    big = and_(Project.origin == Origin.out_of_province, Project.amount_wan >= OVER_100M_WAN)
-    in_month = case((ProjectInvestment.month >= month, 1), else_=0)
-    for team_id, is_month, big_funds, fixed in db.session.execute(
-            select(Project.team_id, in_month,
-                   fen_sum(case((big, ProjectInvestment.funds_in_place_wan), else_=0)),
-                   fen_sum(case((Project.industrial.is_(True), ProjectInvestment.fixed_asset_wan), else_=0)))
-            .join(Project, Project.id == ProjectInvestment.project_id)
-            .where(ProjectInvestment.month >= year_start, ProjectInvestment.month < month_end)
-            .group_by(Project.team_id, in_month)):
-        tally.add("out_of_province_over_100m_funds_wan", team_id, bool(is_month), from_fen(big_funds))
-        tally.add("industrial_fixed_asset_wan", team_id, bool(is_month), from_fen(fixed))
+    # Money in place and fixed assets formed, month by month: the same sums as the year's official figures.
+    for team_id, sums in investment_totals(year_start, month_end - timedelta(days=1), split=month).items():
+        for metric in ("out_of_province_over_100m_funds_wan", "industrial_fixed_asset_wan"):
+            month_fen, ytd = sums[metric]
+            tally.add(metric, team_id, False, from_fen(ytd - month_fen))
+            tally.add(metric, team_id, True, from_fen(month_fen))
 
     # Trips (by the day they began) and receptions.
     for metric, model, day in (("trips", Trip, Trip.starts_on), ("receptions", Reception, Reception.date)):

@@ -102,6 +102,29 @@ def held_in(p: Period):
     return and_(Event.starts_at >= p.start, Event.starts_at < p.end, Event.status == EventStatus.published)
 
 
+def _entered_rows(p: Period) -> list[tuple[Stage, str | None, int | None, bool, int, int]]:
+    """(stage, industry, source event, out of province and 1 亿元 or more, projects, fen) of the projects that
+    entered signed, started or producing in the period, each once per stage."""
+    entered = entered_in(p)
+    big = case((and_(Project.out_of_province.is_(True), Project.amount_wan >= 10000), 1), else_=0)
+    return [(Stage(stage), industry, event_id, bool(is_big), int(count), int(fen))
+            for stage, industry, event_id, is_big, count, fen in db.session.execute(
+                select(entered.c.to_stage, Project.industry, Project.source_event_id, big,
+                       func.count(Project.id), fen_sum(Project.amount_wan))
+                .join(Project, Project.id == entered.c.project_id)
+                .group_by(entered.c.to_stage, Project.industry, Project.source_event_id, big))]
+
+
+def stages_entered(p: Period) -> dict[str, dict[str, Any]]:
+    """The report's `signed`, `started` and `producing` of the period (count and agreed 万元), from the same rows
+    as `pipeline_report`'s (the year summary needs only these, not the rest of the report)."""
+    reached = {stage: [0, 0] for stage in REACHED}
+    for stage, _industry, _event, _big, count, fen in _entered_rows(p):
+        reached[stage][0] += count
+        reached[stage][1] += fen
+    return {stage.value: _total(*totals) for stage, totals in reached.items()}
+
+
 def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
     """Five queries whatever the number of projects: the pipeline at the period's end by stage and
     industry, the stages entered in the period by industry and source event, and the events."""
@@ -130,14 +153,7 @@ def pipeline_report(year: int, quarter: int | None = None) -> dict[str, Any]:
     reached = {stage: [0, 0] for stage in REACHED}
     over_100m = [0, 0]
     signed_by_event: dict[int, list[int]] = {}
-    entered = entered_in(p)
-    big = case((and_(Project.out_of_province.is_(True), Project.amount_wan >= 10000), 1), else_=0)
-    for stage, industry, event_id, is_big, count, fen in db.session.execute(
-            select(entered.c.to_stage, Project.industry, Project.source_event_id, big,
-                   func.count(Project.id), fen_sum(Project.amount_wan))
-            .join(Project, Project.id == entered.c.project_id)
-            .group_by(entered.c.to_stage, Project.industry, Project.source_event_id, big)):
-        count, fen = int(count), int(fen)
+    for stage, industry, event_id, is_big, count, fen in _entered_rows(p):
         reached[stage][0] += count
         reached[stage][1] += fen
         if stage is not Stage.signed:

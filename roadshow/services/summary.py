@@ -3,8 +3,9 @@ official figures, the teams and stations, the trips and where they went, the com
 the funds and agents, the events held and the projects signed, started and put into production — and that
 summary written as prose in the user's language.
 
-The counts and the official figures are the pipeline report's (`reports.pipeline_report`, which takes them from
-`figures.period_figures`), so the summary can never disagree with the year report or the monthly report. Every
+The counts and the official figures are the pipeline report's (`reports.stages_entered`, the rows of
+`reports.pipeline_report`'s stages entered, and `figures.period_figures`, built on the monthly report's
+`figures.investment_totals`), so the summary can never disagree with the year report or the monthly report. Every
 other part is one grouped query whatever the number of projects, trips or receptions. The year is Beijing's:
 stage changes and events by their moment in Beijing time, trips (by the day they began), receptions and monthly
 figures by their Beijing calendar dates.
@@ -47,9 +48,9 @@ from ..models import (
 )
 from ..models.bureau import reception_organisations
 from .errors import Invalid
-from .figures import FIRST_YEAR, LAST_YEAR
+from .figures import FIRST_YEAR, LAST_YEAR, period_figures
 from .pipeline import SHANGHAI
-from .reports import REACHED, Period, entered_in, held_in, period, pipeline_report
+from .reports import REACHED, Period, entered_in, held_in, period, stages_entered
 
 PROSE_NAMES = 5  # projects named in the prose for each stage, largest first
 PROSE_DESTINATIONS = 3  # cities named for the trips ("赴上海、杭州、深圳等地")
@@ -67,7 +68,9 @@ def parse_year(value: Any) -> int:
 
 def year_summary(year: int) -> dict[str, Any]:
     p = period(year)
-    report = pipeline_report(year)
+    # The pipeline report's own figures and counts (the same functions), without the parts the summary does not
+    # show (the pipeline at the year's end, by industry, by event).
+    report = {**period_figures(p.first_day, p.last_day), **stages_entered(p)}
     teams = _teams(p)
     trips = _trips(p)
     funds, agents = _funds_and_agents(p)
