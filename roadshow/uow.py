@@ -18,7 +18,9 @@ A reading unit of work ends when the request's app context does (after a streame
 400 or more is rolled back, whatever the view did; so is an exception, and the error page
 is rendered in a fresh transaction. A view that catches a domain error and still answers below 400
 (a flash and a redirect) runs the service call in `atomic()`, so what the failed call wrote is undone.
-Mail queued in the outbox is handed to the deliverer after the commit (services/mail.py).
+Mail queued in the outbox is handed to the deliverer after the commit (services/mail.py). A unit of work
+whose transaction let its commit release the locks before the disk had it (a registration on PostgreSQL,
+`locks.durable_after_commit`) waits for the disk after the commit, before it answers (`locks.wait_durable`).
 
 CLI commands and jobs use `with unit_of_work(write=True): ...`.
 """
@@ -34,7 +36,16 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
-from .services.locks import MODE, READ, READ_THEN_WRITE, WRITE, begin_writing, start_writing
+from .services.locks import (
+    DURABLE_AFTER,
+    MODE,
+    READ,
+    READ_THEN_WRITE,
+    WRITE,
+    begin_writing,
+    start_writing,
+    wait_durable,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -71,11 +82,13 @@ def unit_of_work(write: bool = True) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        wait_durable(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         session.info.pop(MODE, None)
+        session.info.pop(DURABLE_AFTER, None)
 
 
 @contextmanager
@@ -107,6 +120,7 @@ def run_request(app: Flask, dispatch: Callable[[], Response]) -> Response:
             return response
         if response.status_code < 400:
             session.commit()
+            wait_durable(session)  # a commit that released its locks before the disk had it (locks.py)
         else:
             session.rollback()
         return response
@@ -115,6 +129,7 @@ def run_request(app: Flask, dispatch: Callable[[], Response]) -> Response:
         raise
     finally:
         session.info.pop(MODE, None)
+        session.info.pop(DURABLE_AFTER, None)
 
 
 def end_failed() -> None:

@@ -129,7 +129,7 @@ def _org(reg: Registration) -> dict:
 
 def _answers(reg: Registration, given: dict[int, dict[int, Any]] | None = None) -> dict[str, Any]:
     """The registration's answers by question id (`given`: answers loaded for a whole page)."""
-    found = given[reg.id] if given is not None else questions.answers_of([reg.id])[reg.id]
+    found = given[reg.id] if given is not None else questions.registration_answers(reg)
     if not found:
         return {}
     asked = {q.id: q for q in questions.list_questions(reg.event)}

@@ -11,6 +11,9 @@ it back on error. Services never commit or roll back; what they use is here:
   where its writes begin. On SQLite the read transaction ends there (it wrote nothing) and the writer's
   turn starts with ``BEGIN IMMEDIATE``; what was read must be re-checked by the writing statements.
 - `dry_run`: run steps and undo them (a savepoint that is always rolled back): the import preview.
+- `RELEASE_BEFORE_FLUSH` / `durable_after_commit`: PostgreSQL, for a hot lock (a registration burst on
+  one event): the commit releases the locks without waiting for the disk, and the unit of work waits for
+  the disk after it, before it answers (see `durable_after_commit`).
 
 SQLite has one writer at a time, and a transaction that reads and then writes fails at once with
 "database is locked" when another writer committed in between (SQLite cannot upgrade a stale
@@ -209,6 +212,37 @@ def lock_name(namespace: str, name: str) -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
                            {"key": f"{namespace}:{name}"})
+
+
+DURABLE_AFTER = "roadshow_durable_after_commit"  # session.info: wait for the disk after the commit (uow.py)
+
+# PostgreSQL, in a statement of the transaction: its commit releases the row locks as soon as its commit
+# record is written, not after the disk has it (``synchronous_commit = off`` for this transaction alone).
+# Whoever runs it calls `durable_after_commit()`.
+RELEASE_BEFORE_FLUSH = "set_config('synchronous_commit', 'off', true)"
+
+
+def durable_after_commit() -> None:
+    """The transaction runs `RELEASE_BEFORE_FLUSH`: the unit of work waits for the disk after the commit
+    and before it answers (`wait_durable`).
+
+    Why: a registration holds its event's lock until its commit, and a commit waits for fsync (10–15 ms
+    here), so a burst on one event was paced by the disk, one flush per registration. Why it stays as
+    durable: WAL is flushed in order, so once a later commit record is on disk so is this one; the answer
+    (and so the ticket, the manage link) is given only then, and a transaction that decided after this
+    one and saw its rows has its commit record later still — a crash loses both or neither. Mail and SMS
+    are sent by a deliverer whose claim is a synchronous commit, later than this one."""
+    db.session().info[DURABLE_AFTER] = True
+
+
+def wait_durable(session: Session) -> None:
+    """After a commit that released its locks before the disk had it: wait until the disk has it. One
+    statement in its own transaction that takes a transaction id: its synchronous commit writes a commit
+    record after ours and waits for WAL to be flushed up to it (concurrent waiters share one flush)."""
+    if not session.info.pop(DURABLE_AFTER, False):
+        return
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("SELECT pg_current_xact_id()"))
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from ..extensions import db
 from ..models import Event, Registration, User
@@ -287,8 +287,21 @@ def clean_answers(event: Event, raw: dict | None, *, require: bool = True) -> di
     return cleaned
 
 
+def remember_answers(reg: Registration, cleaned: dict[int, Any]) -> None:
+    """Keep a new registration's stored answers with it for the rest of the unit of work, so its answer
+    (`registration_answers`) does not read them back."""
+    inspect(reg).info["answers"] = dict(cleaned)
+
+
+def registration_answers(reg: Registration) -> dict[int, Any]:
+    """The registration's answers: those remembered when it was made in this unit of work, or read."""
+    remembered = inspect(reg).info.get("answers")
+    return dict(remembered) if remembered is not None else answers_of([reg.id])[reg.id]
+
+
 def save_answers(reg: Registration, cleaned: dict[int, Any]) -> None:
     """Store a new registration's answers (cleaned by `clean_answers`), audited with it."""
+    remember_answers(reg, cleaned)
     for question_id, value in cleaned.items():
         db.session.add(Answer(registration_id=reg.id, question_id=question_id, value=value))
     if cleaned:

@@ -56,7 +56,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from . import audit, calendar, mail, messages, questions, sms, tickets, values
+from . import audit, calendar, mail, messages, questions, register_in_one, sms, tickets, values
 from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, lock_name, start_writing
 from .organisations import clean_organisation, find_or_create_organisation, match_organisation
@@ -319,6 +319,7 @@ class _Checked:
     answers: dict[int, Any]
     key: str | None
     digest: str
+    fingerprint: str | None = None  # PostgreSQL: the questions the answers were checked against
 
 
 @dataclass
@@ -355,6 +356,9 @@ def _check_request(*, invitation_token: str | None, event_id: int | None, organi
     if event is None:
         raise NotFound(_("This event does not exist."))
     _ensure_open(event)
+    # PostgreSQL: the questions as they are before the answers are checked against them; the deciding
+    # statement compares (an edit made meanwhile has the answers checked again under the lock)
+    fingerprint = register_in_one.questions_fingerprint(event.id) if _postgres() else None
     if window and not walk_in:  # the door admits whoever stands there, window or not
         questions.ensure_window_open(event)
     if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
@@ -379,7 +383,8 @@ def _check_request(*, invitation_token: str | None, event_id: int | None, organi
     if errors:
         raise Invalid(errors)
     return _Checked(event=event, invitation=invitation, people=people, organisation=organisation_input,
-                    raw_answers=answers, answers=cleaned_answers or {}, key=key, digest=digest)
+                    raw_answers=answers, answers=cleaned_answers or {}, key=key, digest=digest,
+                    fingerprint=fingerprint)
 
 
 def _known_organisation(checked: _Checked) -> Organisation | None:
@@ -499,15 +504,62 @@ def _insert(reg: Registration, checked: _Checked, actor: User | None, client_ip:
         # The partial unique index: another request registered this invitation first.
         raise Conflict(_("This invitation already has a registration.")) from None
     questions.save_answers(reg, checked.answers)
-    invitation = checked.invitation
+    _mark_registered(checked.invitation, actor)
+    audit.record(actor, "registration.create", "registration", reg.id,
+                 _created(reg, reg.status, checked, client_ip, walk_in))
+
+
+def _created(reg: Registration, status: RegistrationStatus, checked: _Checked, client_ip: str | None,
+             walk_in: bool) -> dict[str, Any]:
+    """The payload of a new registration's audit row."""
+    return {"event_id": reg.event_id, "invitation_id": reg.invitation_id, "organisation_id": reg.organisation.id,
+            "status": status, "seats": reg.seats, "attendees": [p.name for p in checked.people],
+            "consent_version": reg.consent_version, "client_ip": client_ip, **({"walk_in": True} if walk_in else {})}
+
+
+def _mark_registered(invitation: Invitation | None, actor: User | None) -> None:
+    """The invitation the registration came from is registered (audited when it was not yet)."""
     if invitation is not None and invitation.status is not InvitationStatus.registered:
         changes = audit.diff(invitation, {"status": InvitationStatus.registered})
         audit.record(actor, "invitation.register", "invitation", invitation.id, changes)
-    audit.record(actor, "registration.create", "registration", reg.id,
-                 {"event_id": reg.event_id, "invitation_id": reg.invitation_id, "organisation_id": reg.organisation_id,
-                  "status": reg.status, "seats": reg.seats, "attendees": [p.name for p in checked.people],
-                  "consent_version": reg.consent_version, "client_ip": client_ip,
-                  **({"walk_in": True} if walk_in else {})})
+
+
+def _in_one_parameters(reg: Registration, checked: _Checked, codes: list[str], actor: User | None,
+                       client_ip: str | None, walk_in: bool) -> dict[str, Any]:
+    """PostgreSQL, before the lock: the deciding statement's parameters (services/register_in_one.py)."""
+    changes = {status: audit.entry_values(actor, "registration.create", "registration", None,
+                                          _created(reg, status, checked, client_ip, walk_in))["changes"]
+               for status in (RegistrationStatus.confirmed, RegistrationStatus.waitlisted, RegistrationStatus.pending)}
+    return register_in_one.parameters(
+        reg, codes=codes, answers=checked.answers, fingerprint=checked.fingerprint or "", now=utcnow(),
+        audit_entry=audit.entry_values(actor, "registration.create", "registration", None, None), changes=changes)
+
+
+def _insert_in_one(reg: Registration, checked: _Checked, event: Event, params: dict[str, Any], codes: list[str],
+                   actor: User | None, walk_in: bool) -> RegistrationStatus:
+    """PostgreSQL, under the lock: count, decide and insert in one statement (services/register_in_one.py);
+    the same answers and errors as the general path."""
+    for _attempt in range(2):
+        try:
+            outcome = register_in_one.decide_and_insert(reg, params, capacity=event.capacity, walk_in=walk_in,
+                                                        approval=event.approval_required, codes=codes)
+        except IntegrityError:
+            raise Conflict(_("This invitation already has a registration.")) from None
+        if outcome.taken is not None:
+            raise _phone_conflict(outcome.taken)
+        if not outcome.questions_changed:
+            break
+        # The questions changed since the answers were checked (their edits take the event lock, so they
+        # hold still now): check again against them, then decide.
+        checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in)
+        params.update(register_in_one.answer_parameters(checked.answers,
+                                                        register_in_one.questions_fingerprint(event.id)))
+    if outcome.status is None:  # only a walk-in is refused rather than waitlisted
+        _decided_status(event, reg.seats, outcome.confirmed, outcome.waiting, walk_in)  # raises CapacityFull
+        raise AssertionError("the statement and _decided_status disagree")
+    questions.remember_answers(reg, checked.answers)
+    _mark_registered(checked.invitation, actor)
+    return outcome.status
 
 
 def register(*, invitation_token: str | None = None, event_id: int | None = None,
@@ -555,6 +607,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     if org is None:
         org = _new_organisation(checked, actor)
     reg.organisation = org
+    params = _in_one_parameters(reg, checked, codes, actor, client_ip, walk_in) if _postgres() else None
 
     # 3. under the event lock: re-check what others may have changed, count, decide, insert
     event = lock_event(checked.event.id)
@@ -567,19 +620,26 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         existing = active_registration(invitation)
         if existing is not None:
             raise Conflict(_("This invitation already has a registration."), existing_id=existing.id)
-    confirmed, waiting, taken = _seat_state(event.id, {p.phone for p in checked.people})
-    if taken is not None:
-        raise _phone_conflict(taken)
-    # again under the lock: questions may have changed
-    checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in)
-    status = _decided_status(event, reg.seats, confirmed, waiting, walk_in)
-    _with_status(reg, status, codes)
-    _insert(reg, checked, actor, client_ip, walk_in)
+    if params is not None:
+        status = _insert_in_one(reg, checked, event, params, codes, actor, walk_in)
+    else:
+        confirmed, waiting, taken = _seat_state(event.id, {p.phone for p in checked.people})
+        if taken is not None:
+            raise _phone_conflict(taken)
+        # again under the lock: questions may have changed
+        checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in)
+        status = _decided_status(event, reg.seats, confirmed, waiting, walk_in)
+        _with_status(reg, status, codes)
+        _insert(reg, checked, actor, client_ip, walk_in)
 
     # 4. queue confirmation messages (rendered in step 1; rendered now only if the lock decided otherwise)
     _queue(reg, mails[status] if status in mails else _compose(reg, _MAIL_KIND[status]))
     sms.queue_ticket(reg)  # the ticket link by SMS when the event sends it (a confirmed registration only)
     return reg
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 def _relock(reg: Registration) -> tuple[Event, Registration]:

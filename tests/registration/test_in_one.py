@@ -1,0 +1,113 @@
+"""A registration under the event lock (issue 19): on PostgreSQL the lock, one deciding statement and the
+commit, which releases the lock before the disk has it — the answer waits for the disk after it; on both
+databases the answers are checked again when the questions changed since they were checked."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from roadshow.extensions import db
+from roadshow.models import Answer, AuditEntry, Question, Registration, RegistrationMode, RegistrationStatus
+from roadshow.services import registration
+from tests import factories
+from tests.registration.test_lock_scope import URL, _body, _event_lock, wire
+
+
+@pytest.mark.postgres("the deciding statement and the commit that does not wait for the disk are PostgreSQL's")
+def test_under_the_lock_one_statement_then_a_commit_and_the_answer_waits_for_the_disk(app, app_ctx, client):
+    event_id = factories.event(capacity=1, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    for i, expected in ((1, "confirmed"), (2, "waitlisted")):
+        with wire(app) as sent:
+            r = client.post(URL, json=_body(event_id, i))
+        assert r.status_code == 201 and r.get_json()["status"] == expected
+        lock = _event_lock(sent)
+        commit = sent.index("COMMIT", lock)
+        held = [s.strip().upper() for s in sent[lock + 1:commit]]
+        # the decision and every row it writes in one statement; the mail rendered before the lock is flushed
+        # with the commit
+        assert [s.split()[0] for s in held] == ["WITH", "INSERT"], held
+        assert "SET_CONFIG('SYNCHRONOUS_COMMIT', 'OFF', TRUE)" in held[0] and "OUTBOX" in held[1]
+        # then, before the answer, a transaction of its own that commits synchronously after ours
+        assert any("PG_CURRENT_XACT_ID()" in s.upper() for s in sent[commit:]), sent[commit:]
+    db.session.rollback()
+    regs = db.session.scalars(select(Registration).where(Registration.event_id == event_id)
+                              .order_by(Registration.id)).all()
+    assert [r.status for r in regs] == [RegistrationStatus.confirmed, RegistrationStatus.waitlisted]
+    assert regs[0].attendees[0].ticket_code and regs[1].attendees[0].ticket_code is None
+    assert regs[0].confirmed_at is not None and regs[1].confirmed_at is None
+    created = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "registration.create")
+                                 .order_by(AuditEntry.entity_id)).all()
+    assert [(e.entity_id, e.changes["status"], e.changes["organisation_id"]) for e in created] == [
+        (regs[0].id, "confirmed", regs[0].organisation_id), (regs[1].id, "waitlisted", regs[1].organisation_id)]
+    assert created[0].changes["attendees"] == ["嘉宾1"] and created[0].changes["seats"] == 1
+
+
+@pytest.mark.postgres("the commit that does not wait for the disk is PostgreSQL's")
+def test_a_refused_registration_leaves_the_next_unit_of_work_waiting_for_the_disk_as_usual(app, app_ctx, client):
+    event_id = factories.event(capacity=5, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    assert client.post(URL, json=_body(event_id, 1, phone="13900000001")).status_code == 201
+    r = client.post(URL, json=_body(event_id, 2, phone="13900000001"))  # the phone is taken: 409, nothing kept
+    assert r.status_code == 409
+    with app.app_context():
+        assert db.session.scalar(select(func.current_setting("synchronous_commit"))) == "on"
+        assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+def _questions_change_meanwhile(app, monkeypatch, change):
+    """Run `change` (another request's question edit, committed) after the registration has checked its
+    answers and before it takes the event lock."""
+    checked = registration._known_organisation
+
+    def then_change(*args, **kwargs):
+        found = checked(*args, **kwargs)
+        thread = threading.Thread(target=change)
+        thread.start()
+        thread.join(timeout=30)
+        return found
+
+    monkeypatch.setattr(registration, "_known_organisation", then_change)
+
+
+def _ask(app, headers, event_id, **body):
+    def run():
+        r = app.test_client().post(f"/api/v1/events/{event_id}/questions", json=body, headers=headers)
+        assert r.status_code == 201, r.get_json()
+    return run
+
+
+def test_a_question_made_required_meanwhile_is_asked_again_under_the_lock(app, app_ctx, client, auth, monkeypatch):
+    headers = auth("organiser")
+    event = factories.event(capacity=10, registration_mode=RegistrationMode.open)
+    event_id = event.id
+    db.session.rollback()
+    _questions_change_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="投资意向", kind="choice",
+                                                        options=["有明确意向", "暂无"], required=True))
+    r = client.post(URL, json=_body(event_id, 1))
+    assert r.status_code == 422, r.get_json()
+    db.session.rollback()
+    asked = db.session.scalar(select(Question.id).where(Question.event_id == event_id))
+    assert list(r.get_json()["errors"]) == [f"answers.{asked}"]  # the question made meanwhile
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "registration.create")) == 0
+
+
+def test_answers_checked_against_questions_that_changed_meanwhile_are_stored_once(app, app_ctx, client, auth,
+                                                                                 monkeypatch):
+    headers = auth("organiser")
+    event = factories.event(capacity=10, registration_mode=RegistrationMode.open)
+    event_id = event.id
+    r = client.post(f"/api/v1/events/{event_id}/questions", json={"label": "备注", "kind": "text"}, headers=headers)
+    note = r.get_json()["id"]
+    db.session.rollback()
+    _questions_change_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="融资需求（万元）", kind="number"))
+    r = client.post(URL, json={**_body(event_id, 1), "answers": {str(note): "想了解园区政策"}})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["answers"] == {str(note): "想了解园区政策"}
+    db.session.rollback()
+    assert db.session.execute(select(Answer.question_id, Answer.value)).all() == [(note, "想了解园区政策")]
+    logged = db.session.scalars(select(AuditEntry.changes).where(AuditEntry.action == "registration.answers")).all()
+    assert logged == [{"answers": {str(note): "想了解园区政策"}}]
