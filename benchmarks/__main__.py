@@ -367,8 +367,7 @@ def bench_reports(kind: str, ceil: float, scale: float, count: int, paths: list[
             data = seed.pipeline(count)
             users.create_user("bench-reports@example.com", "bench-password", "viewer")
             db.session.commit()
-            # The planner's statistics, as a database in use has them (autovacuum gathers them within a minute
-            # of a bulk load; without them PostgreSQL joins the stalled list's subqueries badly: 4–5 s).
+            # The planner's statistics, as a database in use has them (autovacuum gathers them soon after a bulk load).
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         seed_s = round(time.perf_counter() - began, 1)
