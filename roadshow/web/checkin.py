@@ -37,9 +37,9 @@ ONE_YEAR = 365 * 24 * 3600
 # qr-scanner decodes in a Web Worker it builds from a blob: URL; the door page allows exactly that.
 DOOR_CSP = CSP.replace("worker-src 'self'", "worker-src 'self' blob:")
 SERVICE_WORKER = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "door-sw.js"
-# What the door page loads (base.html's and door.html's stylesheets and scripts, and the QR scanner it
+# What the door page loads (base.html's icon, stylesheets and scripts, door.html's, and the QR scanner it
 # imports): the service worker precaches these at their versioned URLs. tests/checkin keep the two in step.
-DOOR_SHELL = ("vendor/bootstrap/bootstrap.min.css", "css/app.css", "css/checkin.css",
+DOOR_SHELL = ("favicon.svg", "vendor/bootstrap/bootstrap.min.css", "css/app.css", "css/checkin.css",
               "vendor/bootstrap/bootstrap.bundle.min.js", "js/door.js", "vendor/qr-scanner/qr-scanner.min.js",
               "vendor/qr-scanner/qr-scanner-worker.min.js")
 
