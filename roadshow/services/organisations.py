@@ -6,16 +6,19 @@ Every rule about an organisation's fields lives here; the API and the console on
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, TextClause, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import Contact, Industry, Invitation, Organisation, OrgKind, User
+from ..models.types import utcnow
 from . import audit, credit_code, values
 from .errors import Conflict, Invalid, InvalidValue, NotFound
 from .pipeline import clean_amount
@@ -79,6 +82,57 @@ def find_or_create_organisation(name: str | None, kind: OrgKind | str | None, *,
     audit.record(actor, "organisation.create", "organisation", org.id,
                  {"name": org.name, "kind": org.kind, "credit_code": org.credit_code})
     return org, True
+
+
+# PostgreSQL, a registration of a new organisation (issue 19's burst): the organisation and its audit row in
+# one statement, inserted only when nothing matches (`match_organisation`'s rules: the credit code, then the
+# exact name). The caller holds the name's (and the code's) lock, so the statement's snapshot sees any
+# organisation of that name made meanwhile elsewhere.
+_CREATE_IF_UNKNOWN = """
+WITH created AS (
+    INSERT INTO organisations (name, kind, credit_code, province, city, industry, website, fund_size_wan,
+                               created_at, updated_at)
+    SELECT :name, :kind, :credit_code, :province, :city, :industry, :website, :fund_size_wan, :now, :now
+     WHERE NOT EXISTS (SELECT 1 FROM organisations o
+                        WHERE o.name = :name OR (:credit_code IS NOT NULL AND o.credit_code = :credit_code))
+    RETURNING id
+), audited AS (
+    INSERT INTO audit_log (at, user_id, actor, action, entity_type, entity_id, changes)
+    SELECT :now, :user_id, :actor, 'organisation.create', 'organisation', created.id, CAST(:changes AS json)
+      FROM created
+    RETURNING id
+)
+SELECT id FROM created
+"""
+
+
+@functools.cache
+def _create_if_unknown_statement() -> TextClause:
+    columns = Organisation.__table__.c
+    return text(_CREATE_IF_UNKNOWN).bindparams(
+        *(bindparam(field, type_=columns[field].type) for field in FIELDS),
+        bindparam("now", type_=columns["created_at"].type), bindparam("user_id", type_=Integer),
+        bindparam("actor", type_=String), bindparam("changes", type_=String))
+
+
+def create_if_unknown(cleaned: Mapping[str, Any], *, actor: User | None) -> Organisation | None:
+    """PostgreSQL: the organisation of `cleaned` (`clean_organisation`'s output) created with its audit row in
+    one statement when none matches it; None when one does (then `find_or_create_organisation` takes it).
+    Hold `lock_name("organisation", name)` (and the code's) first. The new object is in the session as
+    loaded, not read back."""
+    fields = {field: cleaned.get(field) for field in FIELDS}
+    entry = audit.entry_values(actor, "organisation.create", "organisation", None,
+                               {"name": fields["name"], "kind": fields["kind"], "credit_code": fields["credit_code"]})
+    now = utcnow()
+    row = db.session.execute(_create_if_unknown_statement(),
+                             {**fields, "now": now, "user_id": entry["user_id"], "actor": entry["actor"],
+                              "changes": json.dumps(entry["changes"])}).first()
+    if row is None:
+        return None
+    org = Organisation(id=row[0], created_at=now, updated_at=now, **fields)
+    make_transient_to_detached(org)
+    db.session.add(org)
+    return org
 
 
 def ensure_unique_credit_code(code: str | None, *, exclude_id: int | None = None) -> None:

@@ -260,13 +260,16 @@ def clean_answer(question: Question, value: object, *, require: bool = True) -> 
     return [option for option in question.options if option in picked] or None
 
 
-def clean_answers(event: Event, raw: dict | None, *, require: bool = True) -> dict[int, Any]:
+def clean_answers(event: Event, raw: dict | None, *, require: bool = True,
+                  questions: list[Question] | None = None) -> dict[int, Any]:
     """Every answer checked against the event's questions, all errors at once (`answers.<id>`, and
-    `answers` for an answer to no question of the event). Unanswered optional questions are left out."""
+    `answers` for an answer to no question of the event). Unanswered optional questions are left out.
+    `questions`: the event's questions (`list_questions`) when the caller has read them already."""
     raw = raw or {}
     if not isinstance(raw, dict):
         raise Invalid({"answers": [_("Give the answers as an object of question ids.")]})
-    questions = list_questions(event)
+    if questions is None:
+        questions = list_questions(event)
     known = {str(q.id) for q in questions}
     errors: dict[str, list[str]] = {}
     strangers = [key for key in raw if str(key) not in known]

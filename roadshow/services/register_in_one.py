@@ -6,7 +6,7 @@ and the commit. The statement, a chain of data-modifying CTEs read in the snapsh
 
 - counts the confirmed seats, sees whether anyone is waiting and whether an attendee's phone number
   already has an active registration of the event, and compares the event's questions with the ones the
-  answers were checked against (`questions_fingerprint`, the same expression before the lock);
+  answers were checked against (`questions_and_fingerprint`, read with them before the lock);
 - decides the status as `registration._decided_status` does (walk-in: confirmed or nothing);
 - inserts the registration, its attendees (ticket codes only when confirmed), its answers and their
   audit rows, and the registration's audit row — the payload of the status decided, made before the lock;
@@ -27,20 +27,22 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, TextClause, bindparam, text
+from sqlalchemy import Boolean, Integer, Select, String, TextClause, bindparam, literal_column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
-from ..models import Registration, RegistrationStatus
+from ..models import Question, Registration, RegistrationStatus
 from ..models.types import UTCDateTime
 from .locks import RELEASE_BEFORE_FLUSH, durable_after_commit
 
 # The questions' rules an answer is checked against (not their labels or order), as one text. The same
-# expression runs before the lock (`questions_fingerprint`) and inside the statement.
-_FINGERPRINT = """coalesce((SELECT md5(string_agg(q.id::text || '|' || q.kind || '|' || q.required::text || '|'
-                                                 || coalesce(q.options::text, ''), ',' ORDER BY q.id))
-                             FROM questions q WHERE q.event_id = :event_id), '')"""
+# expression is read with the questions before the lock (`questions_and_fingerprint`) and compared inside
+# the statement; {event} is the event id's expression.
+_FINGERPRINT_OF = """coalesce((SELECT md5(string_agg(q.id::text || '|' || q.kind || '|' || q.required::text || '|'
+                                                    || coalesce(q.options::text, ''), ',' ORDER BY q.id))
+                                FROM questions q WHERE q.event_id = {event}), '')"""
+_FINGERPRINT = _FINGERPRINT_OF.format(event=":event_id")
 
 _ACTIVE = "('pending', 'confirmed', 'waitlisted')"
 
@@ -121,13 +123,17 @@ def _statement() -> TextClause:
 
 
 @cache
-def _fingerprint_statement() -> TextClause:
-    return text(f"SELECT {_FINGERPRINT}").bindparams(bindparam("event_id", type_=Integer))
+def _questions_statement() -> Select[Question, str]:
+    fingerprint = literal_column(_FINGERPRINT_OF.format(event="questions.event_id"), String).label("fingerprint")
+    return (select(Question, fingerprint).where(Question.event_id == bindparam("event_id", type_=Integer))
+            .order_by(Question.position, Question.id))
 
 
-def questions_fingerprint(event_id: int) -> str:
-    """The event's questions as the answers are checked against them (one short query, before the lock)."""
-    return db.session.scalar(_fingerprint_statement(), {"event_id": event_id}) or ""
+def questions_and_fingerprint(event_id: int) -> tuple[list[Question], str]:
+    """The event's questions in their order, and their fingerprint as the statement computes it, read
+    together (one query, before the lock; no questions: none to read a fingerprint from, and it is '')."""
+    rows = db.session.execute(_questions_statement(), {"event_id": event_id}).all()
+    return [question for question, _fingerprint in rows], (rows[0][1] if rows else "")
 
 
 @dataclass

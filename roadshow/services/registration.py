@@ -59,7 +59,7 @@ from ..models.types import utcnow
 from . import audit, calendar, mail, messages, questions, register_in_one, sms, tickets, values
 from .errors import CapacityFull, Conflict, Gone, Invalid, InvalidValue, NotFound
 from .locks import lock_event, lock_name, start_writing
-from .organisations import clean_organisation, find_or_create_organisation, match_organisation
+from .organisations import clean_organisation, create_if_unknown, find_or_create_organisation, match_organisation
 
 # An Idempotency-Key header (or the registration form's one-time token) longer than this is refused.
 IDEMPOTENCY_KEY_MAX = 100
@@ -356,9 +356,9 @@ def _check_request(*, invitation_token: str | None, event_id: int | None, organi
     if event is None:
         raise NotFound(_("This event does not exist."))
     _ensure_open(event)
-    # PostgreSQL: the questions as they are before the answers are checked against them; the deciding
-    # statement compares (an edit made meanwhile has the answers checked again under the lock)
-    fingerprint = register_in_one.questions_fingerprint(event.id) if _postgres() else None
+    # PostgreSQL: the questions read with their fingerprint, which the deciding statement compares (an
+    # edit made meanwhile has the answers checked again under the lock)
+    event_questions, fingerprint = register_in_one.questions_and_fingerprint(event.id) if _postgres() else (None, None)
     if window and not walk_in:  # the door admits whoever stands there, window or not
         questions.ensure_window_open(event)
     if invitation is None and event.registration_mode is not RegistrationMode.open and not walk_in:
@@ -375,7 +375,7 @@ def _check_request(*, invitation_token: str | None, event_id: int | None, organi
     except Invalid as exc:
         errors.update(exc.errors)
     try:
-        cleaned_answers = questions.clean_answers(event, answers, require=not walk_in)
+        cleaned_answers = questions.clean_answers(event, answers, require=not walk_in, questions=event_questions)
     except Invalid as exc:
         errors.update(exc.errors)
     if consent is not True:
@@ -408,6 +408,10 @@ def _new_organisation(checked: _Checked, actor: User | None) -> Organisation:
     lock_name("organisation", checked.organisation["name"])
     if checked.organisation.get("credit_code"):
         lock_name("organisation-code", checked.organisation["credit_code"])
+    if _postgres():  # one statement when it is new (the burst's case); else the general path finds it
+        created = create_if_unknown(checked.organisation, actor=actor)
+        if created is not None:
+            return created
     return _organisation_for(checked.organisation, checked.invitation, actor)
 
 
@@ -551,9 +555,10 @@ def _insert_in_one(reg: Registration, checked: _Checked, event: Event, params: d
             break
         # The questions changed since the answers were checked (their edits take the event lock, so they
         # hold still now): check again against them, then decide.
-        checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in)
-        params.update(register_in_one.answer_parameters(checked.answers,
-                                                        register_in_one.questions_fingerprint(event.id)))
+        event_questions, fingerprint = register_in_one.questions_and_fingerprint(event.id)
+        checked.answers = questions.clean_answers(event, checked.raw_answers, require=not walk_in,
+                                                  questions=event_questions)
+        params.update(register_in_one.answer_parameters(checked.answers, fingerprint))
     if outcome.status is None:  # only a walk-in is refused rather than waitlisted
         _decided_status(event, reg.seats, outcome.confirmed, outcome.waiting, walk_in)  # raises CapacityFull
         raise AssertionError("the statement and _decided_status disagree")
@@ -600,7 +605,9 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     org = _known_organisation(checked)
     reg = _prepared_registration(checked)
     codes = [tickets.new_code() for _person in checked.people]
-    mails = _rendered_mails(reg, _likely_statuses(checked.event, reg.seats, walk_in), codes)
+    # (nobody to mail: nothing to render, and no seat count to guess the status by)
+    mails = (_rendered_mails(reg, _likely_statuses(checked.event, reg.seats, walk_in), codes)
+             if _registrant_address(reg) is not None else {})
 
     # 2. the writes begin (SQLite: the writer's turn); a new organisation is made before the event lock
     start_writing()
@@ -901,13 +908,19 @@ def ticket_urls(code: str) -> tuple[str, str]:
     return urls.ticket_images(code)
 
 
+def _registrant_address(reg: Registration) -> str | None:
+    """Where the registrant's mail goes: the invitation's contact, else the first attendee with an email;
+    None: nobody gets a mail."""
+    if reg.invitation is not None and reg.invitation.contact is not None and reg.invitation.contact.email:
+        return reg.invitation.contact.email
+    return next((a.email for a in reg.attendees if a.email), None)
+
+
 def _compose(reg: Registration, kind: messages.RegistrationKind) -> list[_Mail]:
     """The registrant's mail (all tickets and the manage link) to the invitation's contact or the first
     attendee with an email; other attendees with their own address get their own ticket. Rendered only:
     `_queue` puts them in the outbox."""
-    contact_email = reg.invitation.contact.email if reg.invitation is not None and reg.invitation.contact else None
-    attendee_emails = [a.email for a in reg.attendees if a.email]
-    main = contact_email or (attendee_emails[0] if attendee_emails else None)
+    main = _registrant_address(reg)
     if main is None:
         return []
     confirmed = reg.status is RegistrationStatus.confirmed and kind in ("confirmation", "promotion", "updated")

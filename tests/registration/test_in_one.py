@@ -6,11 +6,20 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from roadshow.extensions import db
-from roadshow.models import Answer, AuditEntry, Question, Registration, RegistrationMode, RegistrationStatus
-from roadshow.services import registration
+from roadshow.models import (
+    Answer,
+    AuditEntry,
+    Organisation,
+    OrgKind,
+    Question,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+)
+from roadshow.services import register_in_one, registration
 from tests import factories
 from tests.registration.test_lock_scope import URL, _body, _event_lock, wire
 
@@ -111,3 +120,110 @@ def test_answers_checked_against_questions_that_changed_meanwhile_are_stored_onc
     assert db.session.execute(select(Answer.question_id, Answer.value)).all() == [(note, "想了解园区政策")]
     logged = db.session.scalars(select(AuditEntry.changes).where(AuditEntry.action == "registration.answers")).all()
     assert logged == [{"answers": {str(note): "想了解园区政策"}}]
+
+
+# --- before the lock: the questions with their fingerprint, a new organisation in one statement -----------
+
+def _before_lock(sent: list[str]) -> list[str]:
+    return [s.strip().upper() for s in sent[:_event_lock(sent)]]
+
+
+def _without_email(event_id, i, **organisation):
+    body = _body(event_id, i)
+    body["attendees"][0].pop("email")
+    body["organisation"].update(organisation)
+    return body
+
+
+@pytest.mark.postgres("the one-statement organisation and the questions' fingerprint are PostgreSQL's")
+def test_a_new_organisation_is_made_with_its_audit_row_in_one_statement_after_its_name_lock(app, app_ctx, client):
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    with wire(app) as sent:
+        r = client.post(URL, json=_body(event_id, 1))
+    assert r.status_code == 201, r.get_json()
+    before = _before_lock(sent)
+    name_lock = next(n for n, s in enumerate(before) if "PG_ADVISORY_XACT_LOCK" in s)
+    # after the name's lock: one statement inserts the organisation and its audit row, nothing else
+    assert len(before) == name_lock + 2, before[name_lock:]
+    made = before[name_lock + 1]
+    assert made.startswith("WITH") and "INSERT INTO ORGANISATIONS" in made and "INSERT INTO AUDIT_LOG" in made
+    db.session.rollback()
+    org = db.session.scalars(select(Organisation).where(Organisation.name == "锁范围测试企业1有限公司")).one()
+    assert db.session.scalar(select(Registration.organisation_id)) == org.id
+    assert org.kind is OrgKind.enterprise and org.created_at is not None
+    assert db.session.execute(select(AuditEntry.entity_id, AuditEntry.changes, AuditEntry.actor)
+                              .where(AuditEntry.action == "organisation.create")).all() == [
+        (org.id, {"name": "锁范围测试企业1有限公司", "kind": "enterprise", "credit_code": None}, "system")]
+
+
+@pytest.mark.parametrize("by_code", [False, True], ids=["same name", "same credit code"])
+def test_an_organisation_made_meanwhile_is_taken_not_made_twice(app, app_ctx, client, monkeypatch, by_code):
+    """Another request creates the organisation after this one looked it up (and found nothing) and
+    before it takes the name's lock: the registration takes that one."""
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    code = "91440300708461136T"
+    typed = {"credit_code": code} if by_code else {}
+    other_name = "另一个名字的同一企业" if by_code else "锁范围测试企业1有限公司"
+    looked_up = registration._known_organisation
+
+    def then_made_elsewhere(checked):
+        found = looked_up(checked)
+        assert found is None
+
+        def make():
+            with app.app_context():
+                factories.organisation(other_name, **typed)
+        thread = threading.Thread(target=make)
+        thread.start()
+        thread.join(timeout=30)
+        return found
+
+    monkeypatch.setattr(registration, "_known_organisation", then_made_elsewhere)
+    r = client.post(URL, json=_without_email(event_id, 1, **typed))
+    assert r.status_code == 201, r.get_json()
+    db.session.rollback()
+    orgs = db.session.scalars(select(Organisation)).all()
+    assert [(o.name, o.credit_code) for o in orgs] == [(other_name, code if by_code else None)]
+    assert db.session.scalar(select(Registration.organisation_id)) == orgs[0].id
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "organisation.create")) == 0
+
+
+def test_nobody_to_mail_no_seat_count_before_the_lock(app, app_ctx, client):
+    """The seats are counted before the lock only to render the likely mail; without an address there is
+    none to render (with one, the count is made: the test sees the difference)."""
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+
+    def seat_counts(body):
+        with wire(app) as sent:
+            r = client.post(URL, json=body)
+        assert r.status_code == 201, r.get_json()
+        return sum("SUM(REGISTRATIONS.SEATS)" in s for s in _before_lock(sent))
+
+    assert seat_counts(_without_email(event_id, 1)) == 0
+    assert seat_counts(_body(event_id, 2)) == 1
+    db.session.rollback()
+    assert db.session.scalars(select(Registration.status).order_by(Registration.id)).all() == [
+        RegistrationStatus.confirmed, RegistrationStatus.confirmed]
+
+
+@pytest.mark.postgres("the questions' fingerprint is compared in PostgreSQL's deciding statement")
+def test_the_questions_are_read_once_with_the_fingerprint_the_statement_computes(app, app_ctx, client, auth):
+    headers = auth("organiser")
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    for body in ({"label": "备注", "kind": "text"},
+                 {"label": "投资意向", "kind": "choice", "options": ["有明确意向", "暂无"], "required": True}):
+        assert client.post(f"/api/v1/events/{event_id}/questions", json=body, headers=headers).status_code == 201
+    db.session.rollback()
+    read, fingerprint = register_in_one.questions_and_fingerprint(event_id)
+    assert [q.label for q in read] == ["备注", "投资意向"]
+    assert fingerprint == db.session.scalar(text(f"SELECT {register_in_one._FINGERPRINT}"), {"event_id": event_id})
+    assert len(fingerprint) == 32
+    choice = read[1].id
+    with wire(app) as sent:
+        r = client.post(URL, json={**_body(event_id, 1), "answers": {str(choice): "暂无"}})
+    assert r.status_code == 201, r.get_json()
+    assert sum("FROM QUESTIONS" in s for s in _before_lock(sent)) == 1  # the questions and their fingerprint
+    assert r.get_json()["answers"] == {str(choice): "暂无"}
