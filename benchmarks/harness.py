@@ -161,6 +161,11 @@ def wrk(url: str, *, script: str | None = None, connections: int = 32, duration:
         cmd += ["-s", script]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})},
                          check=True).stdout
+    return _wrk_result(out)
+
+
+def _wrk_result(out: str) -> WrkResult:
+    """wrk's printed summary (`--latency`, with COUNT_5XX's line) as figures."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     # percentiles at the start of a line: a "+/- Stdev" column like 87.50% must not be taken for one
     if not re.search(r"^\s+50%\s+\S+", out, re.M):  # no latency table: wrk completed no request
@@ -234,6 +239,87 @@ end
     with os.fdopen(fd, "w") as fh:
         fh.write(lua)
     return name
+
+
+# A fixed number of POSTs with distinct bodies (the registration burst): wrk thread `tid` of `threads` sends
+# the bodies tid+1, tid+1+threads, … and stops once its `quota` are answered, writing that count to a tally
+# file; the harness stops wrk once every thread has written its own. A connection with no body left waits
+# (`delay`) rather than send anything more, so nothing but the bodies reaches the app.
+BURST_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {}
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+local threads, next_tid = {}, 0
+setup = function(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+init = function(args)
+  fivexx, answered = 0, 0
+  -- wrk calls the first thread's request() once before the run (to see whether it pipelines): not a send
+  sent = tid == 0 and -1 or 0
+end
+request = function()
+  local i = tid + 1 + sent * %(threads)d
+  sent = sent + 1
+  return wrk.format(nil, "%(path)s", nil, bodies[i] or "{}")
+end
+delay = function()
+  if sent >= %(quota)d then return 60000 end
+  return 0
+end
+response = function(status, headers, body)
+  if status >= 500 then fivexx = fivexx + 1 end
+  answered = answered + 1
+  if answered == %(quota)d then
+    local f = io.open("%(tally)s/" .. tid, "w")
+    f:write(answered)
+    f:close()
+    wrk.thread:stop()
+  end
+end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("fivexx") end
+  io.write(string.format("5xx: %%d\\n", total))
+end
+"""
+
+
+@dataclass
+class BurstResult:
+    wrk: WrkResult
+    answered: int  # by the time every thread had its quota
+    seconds: float  # from the start to the last thread's quota
+
+
+def wrk_burst(url: str, path: str, bodies: list[str], *, connections: int = 32, threads: int = 2,
+              timeout: float = 600) -> BurstResult:
+    """POST each of `bodies` once, `connections` at a time from wrk (see BURST_LUA)."""
+    quota = len(bodies) // threads
+    assert quota * threads == len(bodies), "the bodies must share out evenly between wrk's threads"
+    work = Path(tempfile.mkdtemp(prefix="burst-"))
+    (work / "bodies.jsonl").write_text("\n".join(bodies) + "\n")
+    tally = work / "tally"
+    tally.mkdir()
+    script = work / "burst.lua"
+    script.write_text(BURST_LUA % {"bodies": work / "bodies.jsonl", "threads": threads, "path": path,
+                                   "quota": quota, "tally": tally})
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(timeout)}s", "--latency",
+           "--timeout", "30s", "-s", str(script), url]
+    started = time.time()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    while len(list(tally.iterdir())) < threads and proc.poll() is None and time.time() - started < timeout:
+        time.sleep(0.05)
+    finished = [f.stat().st_mtime for f in tally.iterdir()]
+    answered = sum(int(f.read_text()) for f in tally.iterdir())
+    proc.send_signal(signal.SIGINT)
+    out, _err = proc.communicate(timeout=60)
+    (work / "wrk.txt").write_text(out)
+    seconds = (max(finished) if finished else time.time()) - started
+    return BurstResult(_wrk_result(out), answered, seconds)
 
 
 def ceiling(kind: str = "", duration: int = 10) -> WrkResult:
