@@ -22,6 +22,7 @@ turn is in-process and serial anyway.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -105,9 +106,15 @@ _TEXTS = ARRAY(String)
 _DECIDABLE = (RegistrationStatus.confirmed, RegistrationStatus.waitlisted, RegistrationStatus.pending)
 
 
+def compact(sql: str) -> str:
+    """`sql` without its comments and runs of blanks: psycopg keeps its parsing of a statement of up to 4,096
+    characters (`psycopg._queries.MAX_CACHED_STATEMENT_LENGTH`) and parses a longer one again each time."""
+    return re.sub(r"\s+", " ", re.sub(r"--[^\n]*", "", sql)).strip()
+
+
 @cache
 def _statement() -> TextClause:
-    return text(_STATEMENT).bindparams(
+    return text(compact(_STATEMENT)).bindparams(
         bindparam("event_id", type_=Integer), bindparam("capacity", type_=Integer), bindparam("seats", type_=Integer),
         bindparam("walk_in", type_=Boolean), bindparam("approval", type_=Boolean),
         bindparam("fingerprint", type_=String), bindparam("phones", type_=_TEXTS),

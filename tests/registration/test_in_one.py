@@ -227,3 +227,12 @@ def test_the_questions_are_read_once_with_the_fingerprint_the_statement_computes
     assert r.status_code == 201, r.get_json()
     assert sum("FROM QUESTIONS" in s for s in _before_lock(sent)) == 1  # the questions and their fingerprint
     assert r.get_json()["answers"] == {str(choice): "暂无"}
+
+
+@pytest.mark.postgres("psycopg's statement cache")
+def test_the_deciding_statement_is_short_enough_for_psycopg_to_keep_its_parsing(app, app_ctx):
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    for statement in (register_in_one._statement(), register_in_one._questions_statement()):
+        compiled = str(statement.compile(dialect=db.engine.dialect))
+        assert len(compiled) <= MAX_CACHED_STATEMENT_LENGTH, len(compiled)
