@@ -136,48 +136,98 @@ def reference_day(month: date) -> date:
     return min(last, today) if month <= today else last
 
 
-def stalled(month: date) -> list[dict[str, Any]]:
-    """Projects signed and not started, or started and not producing, for too long at the reference day."""
+def _local_date(column):
+    """The Beijing calendar day of a UTC instant, in SQL (SQLite keeps naive UTC text; China has kept UTC+8
+    since 1991)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(SHANGHAI.key, column))
+    return func.date(column, "+8 hours")
+
+
+def _stalled_rows(month: date, limit: int | None = None, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The stalled projects in the report's order (red first, then the longest stalled, then by id), `limit`
+    of them from `offset` (all without a limit), and how many there are in all."""
     day = reference_day(month)
     ref = _moment(day + timedelta(days=1))
     thresholds = {**STALLED_DAYS, **(current_app.config.get("STALLED_DAYS") or {})}
+    limits = [(Stage(name), tuple(pair)) for name, pair in thresholds.items()
+              if name in (Stage.signed.value, Stage.started.value)]
+
+    def past(days: int):  # the Beijing day of the change is at most `day - days`
+        return StageChange.at < _moment(day - timedelta(days=days - 1))
+
     # The latest stage change and follow-up before the moment, each as "no later one" (NOT EXISTS): a plan
     # that stays an index probe a project whatever the planner knows. (Joined to max(id) grouped by project,
     # PostgreSQL without statistics — a bulk load autovacuum has not analysed yet — looped 4,581 × 10,000
     # rows at 10,000 projects: 5 s.)
     later_change = aliased(StageChange)
-    fu, later_follow_up = aliased(FollowUp), aliased(FollowUp)
     # Only the projects past their yellow threshold: in Beijing days, since <= day - yellow, i.e. before the
     # moment the day after (day - yellow) begins. Plain columns, not ORM objects: thousands of rows at 10,000.
-    overdue = or_(*(and_(StageChange.to_stage == stage, StageChange.at < _moment(day - timedelta(days=yellow - 1)))
-                    for stage, (yellow, _red) in ((Stage(name), limits) for name, limits in thresholds.items()
-                                                  if name in (Stage.signed.value, Stage.started.value))))
+    overdue = or_(*(and_(StageChange.to_stage == stage, past(yellow)) for stage, (yellow, _red) in limits))
+    red = case((or_(*(and_(StageChange.to_stage == stage, past(red_days)) for stage, (_yellow, red_days) in limits)),
+                0), else_=1)
+    since_day = _local_date(StageChange.at)
+    # The page is chosen in SQL, in the report's order (by the Beijing day: days stalled, not the hour), with
+    # the count of the whole list beside each row; only the page's rows then get their latest follow-up.
+    page = (select(StageChange.project_id, StageChange.to_stage, StageChange.at, red.label("red"),
+                   since_day.label("since_day"), func.count().over().label("total"))
+            .where(StageChange.at < ref, StageChange.to_stage.in_([Stage.signed, Stage.started]), overdue,
+                   ~exists().where(later_change.project_id == StageChange.project_id, later_change.at < ref,
+                                   later_change.id > StageChange.id))
+            .order_by(red, since_day, StageChange.project_id).offset(offset))
+    if limit is not None:
+        page = page.limit(limit)
+    page_sq = page.subquery()
+    fu, later_follow_up = aliased(FollowUp), aliased(FollowUp)
     rows = db.session.execute(
-        select(Project.id, Project.name, Project.team_id, StageChange.to_stage, StageChange.at,
+        select(Project.id, Project.name, Project.team_id, page_sq.c.to_stage, page_sq.c.at, page_sq.c.total,
                fu.id, fu.at, fu.kind, fu.note)
-        .select_from(StageChange).join(Project, Project.id == StageChange.project_id)
+        .select_from(page_sq).join(Project, Project.id == page_sq.c.project_id)
         .outerjoin(fu, and_(fu.project_id == Project.id, fu.at < ref,
                             ~exists().where(later_follow_up.project_id == fu.project_id, later_follow_up.at < ref,
                                             later_follow_up.id > fu.id)))
-        .where(StageChange.at < ref, StageChange.to_stage.in_([Stage.signed, Stage.started]), overdue,
-               ~exists().where(later_change.project_id == StageChange.project_id, later_change.at < ref,
-                               later_change.id > StageChange.id))).all()
-    teams: dict[int | None, str] = {i: n for i, n in db.session.execute(select(Team.id, Team.name))}
+        .order_by(page_sq.c.red, page_sq.c.since_day, page_sq.c.project_id)).all()
+    teams: dict[int | None, str] = {i: n for i, n in db.session.execute(select(Team.id, Team.name))} if rows else {}
     out = []
-    for project_id, name, team_id, stage, since, follow_up_id, follow_up_at, kind, note in rows:
-        yellow, red = thresholds[Stage(stage).value]
+    total = rows[0].total if rows else 0
+    for project_id, name, team_id, stage, since, _total, follow_up_id, follow_up_at, kind, note in rows:
+        yellow, red_days = thresholds[Stage(stage).value]
         days = (day - since.astimezone(SHANGHAI).date()).days
-        if days < yellow:
-            continue
         out.append({"project_id": project_id, "name": name, "stage": Stage(stage).value,
                     "since": since.astimezone(SHANGHAI).date(), "days": days,
-                    "flag": "red" if days >= red else "yellow", "team_id": team_id, "team": teams.get(team_id),
+                    "flag": "red" if days >= red_days else "yellow", "team_id": team_id, "team": teams.get(team_id),
                     "last_follow_up": None if follow_up_id is None else {
                         "at": follow_up_at, "kind": FollowUpKind(kind).value, "note": note}})
-    return sorted(out, key=lambda r: (r["flag"] != "red", -r["days"], r["project_id"]))
+    if not rows and offset:  # past the end: the count alone
+        total = int(db.session.scalar(select(func.count()).select_from(page.limit(None).offset(None).subquery()))
+                    or 0)
+    return out, int(total)
 
 
-def monthly_report(month: date) -> dict[str, Any]:
+def stalled(month: date) -> list[dict[str, Any]]:
+    """Projects signed and not started, or started and not producing, for too long at the reference day: red
+    first, then the longest stalled, then by project id."""
+    return _stalled_rows(month)[0]
+
+
+def stalled_page(month: date, page: int, per_page: int) -> dict[str, Any]:
+    """One page of `stalled(month)` (pages from 1; one past the end gives the last page): `{"items", "total",
+    "page", "per_page", "pages"}`. The database sorts and counts; only the page's rows are fetched."""
+    if per_page < 1:
+        raise ValueError("per_page must be at least 1")
+    page = max(page, 1)
+    items, total = _stalled_rows(month, per_page, (page - 1) * per_page)
+    pages = max(-(-total // per_page), 1)
+    if not items and page > pages:
+        page = pages
+        items, total = _stalled_rows(month, per_page, (page - 1) * per_page)
+        pages = max(-(-total // per_page), 1)
+    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": pages}
+
+
+def monthly_report(month: date, with_stalled: bool = True) -> dict[str, Any]:
+    """The report; `with_stalled=False` leaves out the stalled list (the console page asks for it a page at
+    a time: `stalled_page`)."""
     tally, district_visited, teams_visited = _tally(month)
     targets = year_targets(month.year)
 
@@ -198,8 +248,10 @@ def monthly_report(month: date) -> dict[str, Any]:
     teams.sort(key=lambda t: (t["score"] is None, -(t["score"] or 0), t["name"]))
     for rank, team in enumerate(teams, start=1):
         team["rank"] = rank
-    return {"month": f"{month.year:04d}-{month.month:02d}", "district": district, "teams": teams,
-            "stalled": stalled(month)}
+    report: dict[str, Any] = {"month": f"{month.year:04d}-{month.month:02d}", "district": district, "teams": teams}
+    if with_stalled:
+        report["stalled"] = stalled(month)
+    return report
 
 
 def monthly_workbook(report: dict[str, Any]):
