@@ -3,6 +3,7 @@ month, a count line; junk or a page past the end gives the first or the last), a
 the whole list. The data set is test_stalled_pages's: 1,030 stalled projects in 2040."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from tests.conftest import sign_in, sign_in_page
 from tests.figures.test_stalled_pages import COUNT, MONTH, stalled_data  # noqa: F401 — the data set
 
 pytestmark = pytest.mark.usefixtures("stalled_data")
+SHOTS = os.environ.get("ROADSHOW_SCREENSHOTS")
 
 
 def test_the_api_still_gives_the_whole_list(client, auth):
@@ -91,6 +93,8 @@ def test_next_in_a_browser_shows_the_second_page(app, live_server, browser, make
         assert page.inner_text("#stalled-count") == "第 51–100 个，共 1,030 个"
         assert page.locator(".stalled-item").first.get_attribute("data-project") == str(full[50]["project_id"])
         assert "month=2040-06" in page.url
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, "figures-monthly-page-2.png"), full_page=True)
         page.click("#print-view")
         page.wait_for_url(re.compile(r"print=1"))
         assert page.locator(".stalled-item").count() == COUNT
