@@ -14,12 +14,13 @@ transaction of the change (`queue_change_notices`, called by services/events.py)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import ACTIVE_REGISTRATION, Event, EventStatus, Registration, RegistrationStatus
+from ..models import ACTIVE_REGISTRATION, Event, EventStatus, Invitation, Registration, RegistrationStatus
 from ..models.types import utcnow
 from . import audit, calendar, mail, messages
 
@@ -80,14 +81,17 @@ def due_registrations(now: datetime) -> list[int]:
             if confirmed_at is None or confirmed_at <= due_at[event_id]]
 
 
-def _claim(registration_id: int, now: datetime) -> bool:
-    result = db.session.execute(
+def _claim(registration_ids: list[int], now: datetime) -> list[int]:
+    """Claim the reminders of these registrations in one statement: the ids this sweep won (a compare-and-set
+    on `reminded_at`; PostgreSQL re-checks the condition on a row another sweep claimed meanwhile, SQLite
+    has one writer)."""
+    return list(db.session.scalars(
         update(Registration)
-        .where(Registration.id == registration_id, Registration.reminded_at.is_(None),
+        .where(Registration.id.in_(registration_ids), Registration.reminded_at.is_(None),
                Registration.status == RegistrationStatus.confirmed)
         .values(reminded_at=now)
-        .execution_options(synchronize_session=False))
-    return cast(CursorResult[Any], result).rowcount == 1
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)))
 
 
 def queue_due_reminders(now: datetime | None = None) -> int:
@@ -106,11 +110,13 @@ def queue_due_reminders(now: datetime | None = None) -> int:
     reminded = 0
     for start in range(0, len(due), BATCH):
         with unit_of_work(write=True):
-            for registration_id in due[start:start + BATCH]:
-                if not _claim(registration_id, now):
-                    continue  # another worker has it
-                reg = db.session.get_one(Registration, registration_id)
-                db.session.refresh(reg)
+            won = _claim(due[start:start + BATCH], now)  # the others: another worker has them
+            batch = db.session.scalars(
+                select(Registration).where(Registration.id.in_(won)).order_by(Registration.id)
+                .options(selectinload(Registration.attendees), joinedload(Registration.event),
+                         joinedload(Registration.invitation).joinedload(Invitation.contact))
+                .execution_options(populate_existing=True)).unique().all()
+            for reg in batch:
                 reminded += _queue_reminder(reg)
     return reminded
 
