@@ -68,7 +68,7 @@ def send_pending() -> None:
     """Deliver (or retry) every message waiting in the outbox."""
     from .services.mail import deliver_pending, pending_count
 
-    sent, failed = deliver_pending(limit=10_000, retry_failed=True)
+    sent, failed = deliver_pending(limit=10_000, retry_failed=True, until_done=True)
     with unit_of_work(write=False):
         waiting = pending_count()
     click.echo(f"sent {sent}, failed {failed}, still waiting {waiting}")

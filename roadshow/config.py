@@ -106,6 +106,8 @@ def load(instance_path: str) -> dict:
         "MAIL_RETRY_MAX_SECONDS": float(env("MAIL_RETRY_MAX_SECONDS") or 900),
         "MAIL_RETRY_FOR_HOURS": float(env("MAIL_RETRY_FOR_HOURS") or 120),
         "MAIL_CLAIM_SECONDS": float(env("MAIL_CLAIM_SECONDS") or 300),
+        # A delivery run (mail, SMS: services/outbox.py) sends for at most this long, then starts the next.
+        "MAIL_DELIVERY_RUN_SECONDS": float(env("MAIL_DELIVERY_RUN_SECONDS") or 25),
         # Background work (roadshow/jobs.py): redis://… runs jobs on Celery; unset, in this process.
         "JOBS_BROKER_URL": env("JOBS_BROKER_URL") or None,
         "JOBS_QUEUE": env("JOBS_QUEUE") or "roadshow",

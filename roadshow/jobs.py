@@ -252,9 +252,13 @@ class Deliverer:
     def _schedule_retry(self, app: Flask) -> None:
         if self._timer is not None and self._timer.is_alive():
             return
-        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self.kick, args=(app,))
+        self._timer = threading.Timer(app.config.get("MAIL_RETRY_SECONDS", 30), self._retry, args=(app,))
         self._timer.daemon = True
         self._timer.start()
+
+    def _retry(self, app: Flask) -> None:
+        if app.config.get("MAIL_DELIVERY", "thread") == "thread":  # "off": this process hands nothing over
+            self.kick(app)
 
     def wait(self, timeout: float = 10) -> None:
         """For tests and the CLI: wait until the current delivery run has finished."""

@@ -10,8 +10,10 @@ queue lifetime); `flask --app app mail send-pending` retries those by hand. Seve
 deliver at once: a message is claimed with a compare-and-set on `attempts` before it is sent; a claim
 left by a worker that died expires after MAIL_CLAIM_SECONDS and the message is sent again (with the same
 Message-ID, so a copy the server had accepted just before the death is recognisable).
-Delivery is a job of several units of work: find what is due, claim one message, then (no
-transaction open while SMTP talks) record how its sending went.
+Delivery is a job of several units of work (services/outbox.py, shared with the SMS outbox): claim a batch
+of due messages, send each on the run's one SMTP connection (no transaction open while SMTP talks) and
+record how its sending went; a run lasts at most MAIL_DELIVERY_RUN_SECONDS (25 s, less than the job's
+period) and hands its job over again when mail is left.
 Without MAIL_SERVER, mail is written to the log instead of sent.
 """
 from __future__ import annotations
@@ -21,16 +23,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..jobs import Deliverer, enqueue_after_commit
 from ..models import MailStatus, OutboxMessage
 from ..models.types import utcnow
+from . import outbox
 
 log = logging.getLogger(__name__)
 mailman = Mail()
@@ -110,92 +113,113 @@ def queue(to: str, subject: str, body_text: str, *, kind: str, body_html: str | 
     return message
 
 
-def _send(message: OutboxMessage) -> None:
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        log.info("mail (no MAIL_SERVER set) to=%s subject=%s\n%s", message.to, message.subject, message.body_text)
-        return
-    # A connection from the settings of now, always SMTP: Flask-Mailman would otherwise use what it read at
-    # start-up, and silently keep mail in memory whenever the app runs with TESTING on.
-    connection = mailman.get_connection(
-        backend="smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
-        username=config.get("MAIL_USERNAME") or "", password=config.get("MAIL_PASSWORD") or "",
-        use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
-        timeout=config.get("MAIL_TIMEOUT", 30), fail_silently=False)
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
-                                   from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to], connection=connection,
+                                   from_email=config["MAIL_DEFAULT_SENDER"], to=[message.to],
                                    headers={"Message-ID": message_id(message)})
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for item in message.attachments or []:
         email.attach(item["filename"], item["content"], item.get("content_type", "application/octet-stream"))
-    # The backend closes a connection it opened only when the send succeeded: a refused message would leave
-    # its socket open, one per failed attempt in a worker that retries for days. Close it in any case.
-    with connection:
-        email.send(fail_silently=False)
+    return email
 
 
-def deliver_pending(limit: int = 200, *, retry_failed: bool = False) -> tuple[int, int]:
-    """Send what is due. Returns (sent, failed).
+class Connection:
+    """One SMTP connection for a whole delivery run, opened with the first message, closed at the end.
+
+    A refused message (a recipient, the sender or the data refused: smtplib has reset the conversation)
+    leaves the connection for the next one; any other error closes it, and the next message opens a new
+    one. A reused connection that turns out dropped (the server's idle timeout, its limit of messages a
+    connection: a disconnection or a 421) is opened again and the message tried once more on it."""
+
+    def __init__(self) -> None:
+        self._backend: Any = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception as exc:  # the server went away: nothing to close politely
+                log.debug("closing the SMTP connection: %s", exc)
+
+    def _open(self) -> Any:
+        config = current_app.config
+        # From the settings of now, always SMTP: Flask-Mailman would otherwise use what it read at start-up,
+        # and silently keep mail in memory whenever the app runs with TESTING on.
+        backend = mailman.get_connection(
+            backend="smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+            username=config.get("MAIL_USERNAME") or "", password=config.get("MAIL_PASSWORD") or "",
+            use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
+            timeout=config.get("MAIL_TIMEOUT", 30), fail_silently=False)
+        backend.open()
+        self._backend = backend
+        return backend
+
+    def __call__(self, message: OutboxMessage) -> None:
+        import smtplib
+
+        if not current_app.config.get("MAIL_SERVER"):
+            log.info("mail (no MAIL_SERVER set) to=%s subject=%s\n%s", message.to, message.subject,
+                     message.body_text)
+            return
+        email = _email(message)
+        while True:
+            reused = self._backend is not None
+            backend = self._backend or self._open()
+            try:
+                backend.send_messages([email])  # open already: the backend leaves the connection open
+                return
+            except smtplib.SMTPRecipientsRefused:
+                raise
+            except Exception as exc:
+                dropped = isinstance(exc, smtplib.SMTPServerDisconnected) or (
+                    isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421) or (
+                    isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException))
+                if dropped or not isinstance(exc, smtplib.SMTPResponseException):
+                    self.close()
+                if not (dropped and reused):
+                    raise
+                log.info("SMTP connection dropped (%s); sending on a new one", exc)
+
+
+def _failed(stored: OutboxMessage, error: Exception) -> None:
+    stored.status = MailStatus.failed
+    stored.next_attempt_at = utcnow() + backoff(stored.attempts)
+    retry_for = timedelta(hours=_setting("MAIL_RETRY_FOR_HOURS", RETRY_FOR_HOURS))
+    if _permanent(error) or utcnow() - stored.created_at >= retry_for:
+        stored.gave_up_at = utcnow()  # failed for good: only `mail send-pending` tries again
+    log.warning("mail %s to %s failed (attempt %s%s): %s", stored.id, stored.to, stored.attempts,
+                ", for good" if stored.gave_up_at else "", error)
+
+
+OUTBOX = outbox.Outbox("mail", "deliver_mail", OutboxMessage, MailStatus.pending, MailStatus.sent, log)
+
+
+def deliver_pending(limit: int | None = None, *, retry_failed: bool = False,
+                    until_done: bool = False) -> tuple[int, int]:
+    """Send what is due, on one SMTP connection, for at most MAIL_DELIVERY_RUN_SECONDS (until_done: until
+    nothing is due); when time runs out with mail left, the `deliver_mail` job is handed over again
+    (services/outbox.py). Returns (sent, failed).
 
     retry_failed (the CLI, by hand): also retry failed messages now, without waiting for their
     back-off, and those that failed for good. A message being sent by another worker is
     `pending` while claimed, so it is not taken twice."""
-    from ..uow import unit_of_work
+    def due(now: Any) -> Any:
+        due_now = and_(OutboxMessage.gave_up_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        return or_(due_now, OutboxMessage.status == MailStatus.failed) if retry_failed else due_now
 
-    sent = failed = 0
-    now = utcnow()
-    claim_for = timedelta(seconds=_setting("MAIL_CLAIM_SECONDS", CLAIM_SECONDS))
-    retry_for = timedelta(hours=_setting("MAIL_RETRY_FOR_HOURS", RETRY_FOR_HOURS))
-    due_now = and_(OutboxMessage.gave_up_at.is_(None), OutboxMessage.next_attempt_at <= now)
-    if retry_failed:
-        due_now = or_(due_now, OutboxMessage.status == MailStatus.failed)
-    with unit_of_work(write=False):
-        due = db.session.execute(
-            select(OutboxMessage.id, OutboxMessage.attempts)
-            .where(OutboxMessage.status != MailStatus.sent, due_now)
-            .order_by(OutboxMessage.id).limit(limit)).all()
-    for message_id, attempts in due:
-        with unit_of_work(write=True):
-            claimed = db.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
-                       OutboxMessage.status != MailStatus.sent)
-                .values(attempts=attempts + 1, next_attempt_at=utcnow() + claim_for, status=MailStatus.pending,
-                        gave_up_at=None))
-            # An UPDATE's result is a CursorResult (with a rowcount); Session.execute is annotated as Result.
-            won = cast(CursorResult[Any], claimed).rowcount == 1
-            message = db.session.get(OutboxMessage, message_id) if won else None
-            if message is not None:
-                db.session.expunge(message)
-        if message is None:
-            continue  # another worker has it
-        # No transaction stays open while SMTP talks: on SQLite a read held across the send would make the
-        # status write below fail after another writer commits, and the mail would go out twice.
-        error = None
-        try:
-            _send(message)
-        except Exception as exc:  # SMTP down, refused, timeout …: keep it and retry later
-            error = exc
-        with unit_of_work(write=True):
-            stored = db.session.get(OutboxMessage, message_id)
-            if stored is None:  # erased meanwhile (services/privacy.py): nothing left to record
-                continue
-            if error is not None:
-                stored.status = MailStatus.failed
-                stored.last_error = f"{type(error).__name__}: {error}"[:2000]
-                stored.next_attempt_at = utcnow() + backoff(stored.attempts)
-                if _permanent(error) or utcnow() - stored.created_at >= retry_for:
-                    stored.gave_up_at = utcnow()  # failed for good: only `mail send-pending` tries again
-                failed += 1
-                log.warning("mail %s to %s failed (attempt %s%s): %s", stored.id, stored.to, stored.attempts,
-                            ", for good" if stored.gave_up_at else "", error)
-            else:
-                stored.status = MailStatus.sent
-                stored.sent_at = utcnow()
-                stored.last_error = None
-                sent += 1
-    return sent, failed
+    seconds = None if until_done else _setting("MAIL_DELIVERY_RUN_SECONDS", outbox.RUN_SECONDS)
+    return outbox.deliver(OUTBOX, due=due, claim_for=timedelta(seconds=_setting("MAIL_CLAIM_SECONDS", CLAIM_SECONDS)),
+                          sender=Connection(), failed=_failed, seconds=seconds, limit=limit,
+                          batch=int(_setting("MAIL_DELIVERY_BATCH", outbox.BATCH)), claim_values={"gave_up_at": None})
 
 
 def pending_count() -> int:

@@ -1,8 +1,8 @@
 """SMS through an outbox and an HTTP gateway, shaped like the mail outbox (services/mail.py).
 
 `queue()` writes the SMS in the caller's transaction; after the commit a thread of the same process
-delivers it. `deliver_pending()` is the job: find what is due, claim each message with a compare-and-set
-on `attempts` (several workers may run it at once), send it with no transaction open, record the outcome.
+delivers it. `deliver_pending()` is the job, the mail outbox's loop (services/outbox.py): claim what is due in
+batches (several workers may run it at once), send each with no transaction open, record the outcome.
 A failed send keeps its error and is retried with back-off until MAX_ATTEMPTS.
 
 The gateway (`SMS_GATEWAY_URL`, the usual set-up of a government SMS platform) takes a POST of JSON
@@ -24,22 +24,22 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from contextlib import nullcontext
 from datetime import timedelta
-from typing import Any, cast
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import and_, select
 
 from .. import urls
 from ..extensions import db
 from ..jobs import Deliverer, enqueue_after_commit
 from ..models import Registration, RegistrationStatus, ShortLink, SmsMessage, SmsStatus
 from ..models.types import utcnow
-from . import values
+from . import outbox, values
 from .mail import backoff
 from .messages import LANGUAGES, one_line
 
@@ -169,50 +169,22 @@ def _send(message: SmsMessage) -> None:
         raise GatewayError(f"gateway answered {exc.code}") from None
 
 
-def deliver_pending(limit: int = 200) -> tuple[int, int]:
-    """Send what is due. Returns (sent, failed). Mirrors services.mail.deliver_pending."""
-    from ..uow import unit_of_work
+def _failed(stored: SmsMessage, error: Exception) -> None:
+    stored.status = SmsStatus.failed
+    stored.next_attempt_at = utcnow() + backoff(stored.attempts)
+    log.warning("sms %s failed (attempt %s): %s", stored.id, stored.attempts, error)
 
-    sent = failed = 0
-    now = utcnow()
-    with unit_of_work(write=False):
-        due = db.session.execute(
-            select(SmsMessage.id, SmsMessage.attempts)
-            .where(SmsMessage.status != SmsStatus.sent,
-                   and_(SmsMessage.attempts < MAX_ATTEMPTS, SmsMessage.next_attempt_at <= now))
-            .order_by(SmsMessage.id).limit(limit)).all()
-    for message_id, attempts in due:
-        with unit_of_work(write=True):
-            claimed = db.session.execute(
-                update(SmsMessage)
-                .where(SmsMessage.id == message_id, SmsMessage.attempts == attempts,
-                       SmsMessage.status != SmsStatus.sent)
-                .values(attempts=attempts + 1, next_attempt_at=utcnow() + CLAIM_FOR, status=SmsStatus.pending))
-            won = cast(CursorResult[Any], claimed).rowcount == 1
-            message = db.session.get(SmsMessage, message_id) if won else None
-            if message is not None:
-                db.session.expunge(message)
-        if message is None:
-            continue  # another worker has it
-        error = None
-        try:
-            _send(message)
-        except Exception as exc:  # gateway down, refused, timeout …: keep it and retry later
-            error = exc
-        with unit_of_work(write=True):
-            stored = db.session.get_one(SmsMessage, message_id)
-            if error is not None:
-                stored.status = SmsStatus.failed
-                stored.last_error = f"{type(error).__name__}: {error}"[:2000]
-                stored.next_attempt_at = utcnow() + backoff(stored.attempts)
-                failed += 1
-                log.warning("sms %s failed (attempt %s): %s", stored.id, stored.attempts, error)
-            else:
-                stored.status = SmsStatus.sent
-                stored.sent_at = utcnow()
-                stored.last_error = None
-                sent += 1
-    return sent, failed
+
+OUTBOX = outbox.Outbox("sms", "deliver_sms", SmsMessage, SmsStatus.pending, SmsStatus.sent, log)
+
+
+def deliver_pending(limit: int | None = None) -> tuple[int, int]:
+    """Send what is due, for at most MAIL_DELIVERY_RUN_SECONDS. Returns (sent, failed). The loop of
+    services/outbox.py, as the mail outbox's."""
+    seconds = current_app.config.get("MAIL_DELIVERY_RUN_SECONDS") or outbox.RUN_SECONDS
+    return outbox.deliver(
+        OUTBOX, due=lambda now: and_(SmsMessage.attempts < MAX_ATTEMPTS, SmsMessage.next_attempt_at <= now),
+        claim_for=CLAIM_FOR, sender=nullcontext(_send), failed=_failed, seconds=float(seconds), limit=limit)
 
 
 # Without a broker the `deliver_sms` job runs on this thread (roadshow/jobs.py).
