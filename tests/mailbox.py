@@ -62,9 +62,10 @@ class Mailbox:
 
 
 @contextmanager
-def serve(port: int | None = None, *, delay: float = 0) -> Iterator[Mailbox]:
-    """A running SMTP server on 127.0.0.1 (on `port`, or a free one) while the block runs."""
-    mailbox = Mailbox(delay=delay)
+def serve(port: int | None = None, *, delay: float = 0, mailbox: Mailbox | None = None) -> Iterator[Mailbox]:
+    """A running SMTP server on 127.0.0.1 (on `port`, or a free one) while the block runs; `mailbox`: a
+    handler of another kind (a subclass of Mailbox)."""
+    mailbox = mailbox or Mailbox(delay=delay)
     mailbox.port = port or free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
     controller.start()
