@@ -497,8 +497,8 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
                     db.session.commit()
                 began = time.perf_counter()
                 swept = None
-                # the sweep is one unit of work: nothing arrives until it commits, so only after it does does
-                # five minutes without a new message mean that delivery has stopped
+                # nothing arrives before the sweep's first batch of 50 commits, so only after it does does five
+                # minutes without a new message mean that delivery has stopped
                 seen, progressed, deadline = 0, time.monotonic(), time.monotonic() + 4 * 3600
                 while inbox.count < registrants and time.monotonic() < deadline and (
                         swept is None or time.monotonic() - progressed < 300):
@@ -506,7 +506,7 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
                         with app.app_context():
                             if db.session.scalar(select(func.count()).select_from(Registration).where(
                                     Registration.reminded_at.is_not(None))):
-                                swept = time.perf_counter()  # the sweep's transaction has committed
+                                swept = time.perf_counter()  # the sweep's first batch has committed
                             db.session.remove()
                     if swept is None or inbox.count > seen:
                         seen, progressed = inbox.count, time.monotonic()
@@ -526,12 +526,10 @@ def bench_reminders(kind: str, ceil: float, scale: float, registrants: int) -> d
         _clear_queue(broker, prefix)
     expected = {g["email"] for g in guests.attendees}
     total_s = (last - began) if inbox.count else float("nan")
-    sweep_s = (swept - began) if swept else float("nan")
+    # the sweep (batches of 50) and the delivery overlap: one figure from due to the last delivery
     return {"registrants": registrants, "sweep_every_s": float(sweep_every),
-            "sweep_s": round(sweep_s, 1), "delivery_s": round(total_s - sweep_s, 1), "total_s": round(total_s, 1),
+            "first_batch_s": round((swept - began) if swept else float("nan"), 1), "total_s": round(total_s, 1),
             "reminders_per_s": round(registrants / total_s, 1) if inbox.count else 0.0,
-            "queued_per_s": round(registrants / sweep_s, 1) if swept else 0.0,
-            "delivered_per_s": round(registrants / (total_s - sweep_s), 1) if swept and inbox.count else 0.0,
             "delivered": inbox.count, "registrations_reminded": reminded, "outbox": kinds, "outbox_unsent": unsent,
             "each_registrant_exactly_once": set(inbox.to) == expected and all(n == 1 for n in inbox.to.values())
             and inbox.count == registrants}
