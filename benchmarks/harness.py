@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,6 +55,7 @@ def fresh_database(kind: str):
     finally:
         if drop:
             drop()
+        shutil.rmtree(tmp, ignore_errors=True)  # the SQLite databases and instance files of every run
 
 
 def bench_env(url: str, instance: Path, **extra) -> dict:
@@ -317,7 +319,7 @@ def wrk_burst(url: str, path: str, bodies: list[str], *, connections: int = 32, 
     answered = sum(int(f.read_text()) for f in tally.iterdir())
     proc.send_signal(signal.SIGINT)
     out, _err = proc.communicate(timeout=60)
-    (work / "wrk.txt").write_text(out)
+    shutil.rmtree(work, ignore_errors=True)
     seconds = (max(finished) if finished else time.time()) - started
     return BurstResult(_wrk_result(out), answered, seconds)
 
