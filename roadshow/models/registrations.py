@@ -66,7 +66,9 @@ class Registration(Model):
               postgresql_where=text("status IN ('pending', 'confirmed', 'waitlisted')")),
         Index("ix_registrations_event_status", "event_id", "status"),
         # A retried request (the same Idempotency-Key, or the form's one-time token) finds its registration.
-        Index("uq_registrations_event_idempotency_key", "event_id", "idempotency_key", unique=True),
+        # Only keyed rows: the planners then read an event's registrations by (event_id, status), not this.
+        Index("uq_registrations_event_idempotency_key", "event_id", "idempotency_key", unique=True,
+              sqlite_where=text("idempotency_key IS NOT NULL"), postgresql_where=text("idempotency_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +109,9 @@ class Attendee(Model):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(30))
+    # Indexed: a registration's check that no other active one of the event has its phones starts here,
+    # not with every registration of the event (services/registration.py `_seat_state`).
+    phone: Mapped[str | None] = mapped_column(String(30), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     title: Mapped[str | None] = mapped_column(String(100))
     # Issued when the registration is confirmed (services/tickets.py); unique, looked up at the door.

@@ -48,12 +48,17 @@ _FINGERPRINT = _FINGERPRINT_OF.format(event=":event_id")
 _ACTIVE = "('pending', 'confirmed', 'waitlisted')"
 
 _STATEMENT = f"""
-WITH state AS (
+WITH state AS MATERIALIZED (  -- (once: `fits` reads its columns twice)
     SELECT (SELECT coalesce(sum(r.seats), 0) FROM registrations r
              WHERE r.event_id = :event_id AND r.status = 'confirmed') AS confirmed,
            EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = :event_id AND r.status = 'waitlisted') AS waiting,
-           (SELECT a.phone FROM attendees a JOIN registrations r ON r.id = a.registration_id
-             WHERE r.event_id = :event_id AND r.status IN {_ACTIVE} AND a.phone = ANY(:phones) LIMIT 1) AS taken,
+           -- the attendees with those numbers first, each one's registration then (not every registration of
+           -- the event: a subquery per attendee is not flattened into a join the planner could turn around)
+           (SELECT a.phone FROM attendees a
+             WHERE a.phone = ANY(:phones)
+               AND (SELECT r.event_id = :event_id AND r.status IN {_ACTIVE} FROM registrations r
+                     WHERE r.id = a.registration_id)
+             LIMIT 1) AS taken,
            {_FINGERPRINT} <> :fingerprint AS questions_changed
 ), fits AS (
     SELECT state.*, NOT waiting AND (CAST(:capacity AS integer) IS NULL OR confirmed + :seats <= :capacity) AS fits
