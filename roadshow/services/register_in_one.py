@@ -1,8 +1,14 @@
 """PostgreSQL: a registration decided and written in one statement under the event lock (issue 19).
 
 A burst of registrations for one event queues on the event row's lock, so what runs while it is held
-sets the burst's pace. On PostgreSQL that is three round trips: the lock (`lock_event`), this statement
-and the commit. The statement, a chain of data-modifying CTEs read in the snapshot taken after the lock:
+sets the burst's pace. On PostgreSQL that is two round trips: the lock sent together with this statement
+(psycopg's pipeline mode, `lock_decide_and_insert`: the server runs the statement as soon as it grants the
+lock, without waiting for this process to be scheduled again), and the commit. The statement, a chain of
+data-modifying CTEs read in the snapshot taken after the lock (each statement of a READ COMMITTED
+transaction takes its own):
+
+- reads the event's capacity and approval from the locked row, and inserts nothing when the event is no
+  longer published or the request's key (Idempotency-Key, the form's token) has a registration meanwhile;
 
 - counts the confirmed seats, sees whether anyone is waiting and whether an attendee's phone number
   already has an active registration of the event, and compares the event's questions with the ones the
@@ -13,8 +19,11 @@ and the commit. The statement, a chain of data-modifying CTEs read in the snapsh
 - lets the commit release the lock before the disk has it (`locks.RELEASE_BEFORE_FLUSH`: the unit of work
   waits for the disk after the commit, before it answers).
 
-When it inserts nothing the answer says why (a phone taken, the walk-in refused, the questions changed):
-the caller raises the same errors as the general path, or checks the answers again and repeats.
+When it inserts nothing, the caller (holding the lock now) takes the general path under it: `lock_event`
+reads the event afresh, and `decide_and_insert` runs the statement with the event's values as parameters; its
+answer says why it inserts nothing (a phone taken, the walk-in refused, the questions changed), and the
+caller raises the same errors as on SQLite, or checks the answers again and repeats. A registration from an
+invitation takes that path from the start (the invitation is read again under the lock).
 The objects the caller prepared are then made persistent as they are (no read back): the mail, the SMS
 and the answer are built from them. SQLite keeps the general path (`registration._insert`): its writer's
 turn is in-process and serial anyway.
@@ -28,8 +37,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, String, TextClause, bindparam, literal_column, select, text
+import psycopg
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Integer,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
@@ -48,7 +70,7 @@ _FINGERPRINT = _FINGERPRINT_OF.format(event=":event_id")
 _ACTIVE = "('pending', 'confirmed', 'waitlisted')"
 
 _STATEMENT = f"""
-WITH state AS MATERIALIZED (  -- (once: `fits` reads its columns twice)
+WITH {{event}}state AS MATERIALIZED (  -- (once: `fits` reads its columns twice)
     SELECT (SELECT coalesce(sum(r.seats), 0) FROM registrations r
              WHERE r.event_id = :event_id AND r.status = 'confirmed') AS confirmed,
            EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = :event_id AND r.status = 'waitlisted') AS waiting,
@@ -61,14 +83,15 @@ WITH state AS MATERIALIZED (  -- (once: `fits` reads its columns twice)
              LIMIT 1) AS taken,
            {_FINGERPRINT} <> :fingerprint AS questions_changed
 ), fits AS (
-    SELECT state.*, NOT waiting AND (CAST(:capacity AS integer) IS NULL OR confirmed + :seats <= :capacity) AS fits
-      FROM state
+    SELECT state.*{{event_columns}},
+           NOT waiting AND ({{capacity}} IS NULL OR confirmed + :seats <= {{capacity}}) AS fits
+      FROM state{{event_from}}
 ), decided AS (
     SELECT CASE WHEN :walk_in THEN CASE WHEN fits THEN 'confirmed' END
-                WHEN :approval THEN 'pending'
+                WHEN {{approval}} THEN 'pending'
                 WHEN fits THEN 'confirmed'
                 ELSE 'waitlisted' END AS status
-      FROM fits WHERE taken IS NULL AND NOT questions_changed
+      FROM fits WHERE taken IS NULL AND NOT questions_changed{{event_open}}
 ), reg AS (
     INSERT INTO registrations (event_id, invitation_id, organisation_id, status, seats, manage_token, consent_at,
                                consent_version, created_at, confirmed_at, idempotency_key, idempotency_hash)
@@ -107,6 +130,21 @@ SELECT {RELEASE_BEFORE_FLUSH}, fits.confirmed, fits.waiting, fits.taken, fits.qu
   FROM fits LEFT JOIN reg ON true
 """
 
+# Under a lock taken before (`decide_and_insert`): the event's capacity and approval are parameters.
+_GIVEN = dict(event="", capacity="CAST(:capacity AS integer)", event_columns="", event_from="", approval=":approval",
+              event_open="")
+# Sent with the lock in one round trip (`lock_decide_and_insert`): read from the locked row (this statement's
+# snapshot is taken after the lock), and nothing inserted unless the event is still open for registration
+# and the request's key has no registration yet.
+_READ = dict(event="""ev AS MATERIALIZED (
+    SELECT e.capacity, e.approval_required, e.status = 'published' AND NOT EXISTS (
+               SELECT 1 FROM registrations r WHERE r.event_id = :event_id AND r.idempotency_key = :idempotency_key)
+               AS open
+      FROM events e WHERE e.id = :event_id
+), """, capacity="ev.capacity", event_columns=", ev.approval_required, ev.open", event_from=", ev",
+             approval="approval_required", event_open=" AND open")
+_LOCK = "SELECT 1 FROM events WHERE id = %(event_id)s FOR UPDATE"
+
 _TEXTS = ARRAY(String)
 _DECIDABLE = (RegistrationStatus.confirmed, RegistrationStatus.waitlisted, RegistrationStatus.pending)
 
@@ -118,10 +156,12 @@ def compact(sql: str) -> str:
 
 
 @cache
-def _statement() -> TextClause:
-    return text(compact(_STATEMENT)).bindparams(
-        bindparam("event_id", type_=Integer), bindparam("capacity", type_=Integer), bindparam("seats", type_=Integer),
-        bindparam("walk_in", type_=Boolean), bindparam("approval", type_=Boolean),
+def _statement(read_event: bool = False) -> TextClause:
+    bound: list[BindParameter[Any]] = ([] if read_event else
+                                       [bindparam("capacity", type_=Integer), bindparam("approval", type_=Boolean)])
+    return text(compact(_STATEMENT.format(**(_READ if read_event else _GIVEN)))).bindparams(
+        *bound,
+        bindparam("event_id", type_=Integer), bindparam("seats", type_=Integer), bindparam("walk_in", type_=Boolean),
         bindparam("fingerprint", type_=String), bindparam("phones", type_=_TEXTS),
         bindparam("invitation_id", type_=Integer), bindparam("organisation_id", type_=Integer),
         bindparam("manage_token", type_=String), bindparam("now", type_=UTCDateTime),
@@ -191,12 +231,53 @@ def decide_and_insert(reg: Registration, params: dict[str, Any], *, capacity: in
     session, as inserted (nothing is read back)."""
     row = db.session.execute(_statement(), {**params, "capacity": capacity, "walk_in": walk_in,
                                             "approval": approval}).one()
+    return _outcome(reg, row, codes, params["now"])
+
+
+def lock_decide_and_insert(reg: Registration, params: dict[str, Any], *, walk_in: bool,
+                           codes: list[str]) -> RegistrationStatus | None:
+    """Lock the event and run the statement in one round trip (psycopg's pipeline mode): the lock is held
+    from the moment the server grants it to the commit, with no wait for this process in between but the
+    commit's. The statement reads the event's capacity and approval from the locked row.
+
+    None when it inserted nothing, whatever the reason (the event closed meanwhile, the request's key has
+    a registration, a phone taken, the questions changed, a walk-in refused): the lock is held, and the
+    caller takes the general path under it (`lock_event`, then `decide_and_insert`), which answers each
+    case. On success `reg` is persistent in the session as `decide_and_insert` leaves it."""
+    connection = db.session.connection()
+    compiled = _compiled(connection.dialect)
+    values = compiled.construct_params({**params, "walk_in": walk_in})
+    for name, process in compiled._bind_processors.items():
+        values[name] = process(values[name])
+    lock = {"event_id": params["event_id"]}
+    if connection._has_events or connection.engine._has_events:  # what listens for statements sees these too
+        for sql, parameters in ((_LOCK, lock), (compiled.string, values)):
+            connection.dispatch.before_cursor_execute(connection, None, sql, parameters, None, False)
+    driver = connection.connection.driver_connection
+    assert driver is not None  # (a connection checked out of the pool)
+    try:
+        with driver.pipeline():
+            driver.execute(_LOCK, lock)
+            cursor = driver.execute(compiled.string, values)
+        row = cursor.fetchone()
+    except psycopg.Error as exc:  # as SQLAlchemy raises it (IntegrityError, OperationalError: the 503, …)
+        raise DBAPIError.instance(compiled.string, values, exc, psycopg.Error) from exc
+    outcome = _outcome(reg, row, codes, params["now"])
+    return outcome.status
+
+
+@cache
+def _compiled(dialect: Any) -> Any:
+    return _statement(read_event=True).compile(dialect=dialect)
+
+
+def _outcome(reg: Registration, row: Any, codes: list[str], now: datetime) -> Outcome:
     _setting, confirmed, waiting, taken, questions_changed, reg_id, status, attendee_ids = row
     durable_after_commit()
     outcome = Outcome(int(confirmed), bool(waiting), taken, bool(questions_changed),
                       RegistrationStatus(status) if status else None)
     if outcome.status is not None:
-        _persistent(reg, reg_id, outcome.status, attendee_ids, codes, params["now"])
+        _persistent(reg, reg_id, outcome.status, attendee_ids, codes, now)
     return outcome
 
 

@@ -617,6 +617,30 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
     params = _in_one_parameters(reg, checked, codes, actor, client_ip, walk_in) if _postgres() else None
 
     # 3. under the event lock: re-check what others may have changed, count, decide, insert
+    decided: RegistrationStatus | Registration | None = None
+    if params is not None and checked.invitation is None:
+        # PostgreSQL: the lock and the decision in one round trip; anything but a plain success is
+        # answered below, under the lock it took
+        decided = register_in_one.lock_decide_and_insert(reg, params, walk_in=walk_in, codes=codes)
+        if decided is not None:
+            questions.remember_answers(reg, checked.answers)
+    if decided is None:
+        decided = _decide_under_lock(reg, checked, params, codes, actor, client_ip, walk_in, same_content)
+    if isinstance(decided, Registration):  # a retry sent at once, answered with the first request's
+        return decided
+    status = decided
+
+    # 4. queue confirmation messages (rendered in step 1; rendered now only if the lock decided otherwise)
+    _queue(reg, mails[status] if status in mails else _compose(reg, _MAIL_KIND[status]))
+    sms.queue_ticket(reg)  # the ticket link by SMS when the event sends it (a confirmed registration only)
+    return reg
+
+
+def _decide_under_lock(reg: Registration, checked: _Checked, params: dict[str, Any] | None, codes: list[str],
+                       actor: User | None, client_ip: str | None, walk_in: bool,
+                       same_content: bool) -> RegistrationStatus | Registration:
+    """Lock the event (again: held already after `lock_decide_and_insert`), check what others may have
+    changed, count, decide and insert; a retry sent at once gets the first request's registration."""
     event = lock_event(checked.event.id)
     replayed = _replayed(event.id, checked.key, checked.digest, same_content)  # again: a retry sent at once
     if replayed is not None:
@@ -638,11 +662,7 @@ def register(*, invitation_token: str | None = None, event_id: int | None = None
         status = _decided_status(event, reg.seats, confirmed, waiting, walk_in)
         _with_status(reg, status, codes)
         _insert(reg, checked, actor, client_ip, walk_in)
-
-    # 4. queue confirmation messages (rendered in step 1; rendered now only if the lock decided otherwise)
-    _queue(reg, mails[status] if status in mails else _compose(reg, _MAIL_KIND[status]))
-    sms.queue_ticket(reg)  # the ticket link by SMS when the event sends it (a confirmed registration only)
-    return reg
+    return status
 
 
 def _postgres() -> bool:

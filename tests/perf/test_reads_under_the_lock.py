@@ -28,7 +28,7 @@ def _deciding_statement(client, event_id: int, i: int) -> tuple[str, dict]:
     seen: list[tuple[str, dict]] = []
 
     def listen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("WITH state"):
+        if "state AS MATERIALIZED" in statement:
             seen.append((statement, parameters))
 
     sa_event.listen(db.engine, "before_cursor_execute", listen)

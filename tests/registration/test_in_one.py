@@ -233,6 +233,89 @@ def test_the_questions_are_read_once_with_the_fingerprint_the_statement_computes
 def test_the_deciding_statement_is_short_enough_for_psycopg_to_keep_its_parsing(app, app_ctx):
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
-    for statement in (register_in_one._statement(), register_in_one._questions_statement()):
+    for statement in (register_in_one._statement(), register_in_one._statement(read_event=True),
+                      register_in_one._questions_statement()):
         compiled = str(statement.compile(dialect=db.engine.dialect))
         assert len(compiled) <= MAX_CACHED_STATEMENT_LENGTH, len(compiled)
+
+
+# --- the event changed between the checks and the lock (PostgreSQL: the lock and the decision sent at once) ---
+
+def _meanwhile(app, sql: str, **params):
+    """A change committed by another connection after the registration's checks, before its lock."""
+    def change():
+        with app.app_context():
+            db.session.execute(text(sql), params)
+            db.session.commit()
+    return change
+
+
+def test_a_capacity_lowered_meanwhile_is_the_one_decided_by(app, app_ctx, client, monkeypatch):
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    assert client.post(URL, json=_body(event_id, 1)).get_json()["status"] == "confirmed"
+    _questions_change_meanwhile(app, monkeypatch, _meanwhile(app, "UPDATE events SET capacity = 1 WHERE id = :id",
+                                                             id=event_id))
+    r = client.post(URL, json=_body(event_id, 2))
+    assert r.status_code == 201 and r.get_json()["status"] == "waitlisted", r.get_json()
+
+
+def test_an_event_cancelled_meanwhile_takes_no_registration_and_keeps_nothing(app, app_ctx, client, monkeypatch):
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    _questions_change_meanwhile(app, monkeypatch, _meanwhile(
+        app, "UPDATE events SET status = 'cancelled' WHERE id = :id", id=event_id))
+    r = client.post(URL, json=_body(event_id, 1))
+    assert r.status_code == 410, r.get_json()
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+    made = select(func.count(Organisation.id)).where(Organisation.name == "锁范围测试企业1有限公司")
+    assert db.session.scalar(made) == 0
+
+
+def test_a_retry_that_arrived_first_is_the_answer(app, app_ctx, client, monkeypatch):
+    """The same request (one Idempotency-Key) sent twice at once: the copy that takes the lock second answers
+    with the registration the first made."""
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+    headers = {"Idempotency-Key": "sent-twice-1"}
+    first: list = []
+
+    def the_other_copy():
+        monkeypatch.undo()  # the other copy runs through unhindered
+        first.append(app.test_client().post(URL, json=_body(event_id, 1), headers=headers))
+
+    _questions_change_meanwhile(app, monkeypatch, the_other_copy)
+    r = client.post(URL, json=_body(event_id, 1), headers=headers)
+    assert first[0].status_code == 201, first[0].get_json()
+    assert r.status_code in (200, 201) and r.get_json()["id"] == first[0].get_json()["id"], r.get_json()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+@pytest.mark.postgres("the key checked in the statement sent with the lock; SQLite's writer's turn is serial")
+def test_a_form_sent_twice_at_once_makes_one_registration(app, app_ctx, monkeypatch):
+    """The form's one-time token sent twice (a double click, the second copy edited meanwhile): the copy
+    that takes the lock second gets the first's registration, not a second one nor an error."""
+    event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
+    db.session.rollback()
+
+    def send(phone):
+        return registration.register(event_id=event_id, organisation={"name": "表单企业", "kind": "enterprise"},
+                                     attendees=[{"name": "嘉宾", "phone": phone}], consent=True,
+                                     idempotency_key="form-token-1", same_content=False)
+
+    first: list[int] = []
+
+    def the_other_copy():
+        monkeypatch.undo()
+        with app.app_context():
+            first.append(send("13900000001").id)
+            db.session.commit()
+
+    _questions_change_meanwhile(app, monkeypatch, the_other_copy)
+    second = send("13900000002")
+    db.session.commit()
+    assert second.id == first[0]
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
