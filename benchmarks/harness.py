@@ -70,21 +70,34 @@ def bench_env(url: str, instance: Path, **extra) -> dict:
 def gunicorn(app_spec: str, env: dict, workers: int = WORKERS, threads: int = THREADS):
     """The README's production command: gunicorn -w N --threads M app:app."""
     port = free_port()
-    env = {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env}  # production refuses to start without it
+    ready = Path(tempfile.mkdtemp(prefix="roadshow-bench-ready-"))
+    env = {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env,  # production refuses to start without it
+           "BENCH_READY_DIR": str(ready)}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-                             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
+                             "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                             "-c", str(ROOT / "benchmarks" / "gunicorn_ready.py"), app_spec],
                             cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180  # a loaded machine takes its time to start four workers
-    while True:
-        try:
-            requests.get(base + "/", timeout=5)
-            break
-        except requests.RequestException as exc:
+    try:
+        # every worker has loaded the app (benchmarks/gunicorn_ready.py), and the server answers
+        while len(list(ready.iterdir())) < workers:
             if proc.poll() is not None or time.monotonic() > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)  # never leave a server behind (its ticker outlives the database)
-                raise RuntimeError(f"{app_spec} did not start") from exc
-            time.sleep(0.2)
+                raise RuntimeError(f"{app_spec} did not start")
+            time.sleep(0.1)
+        while True:
+            try:
+                requests.get(base + "/", timeout=5)
+                break
+            except requests.RequestException as exc:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app_spec} did not start") from exc
+                time.sleep(0.2)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)  # never leave a server behind (its ticker outlives the database)
+        raise
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
     spy = _start_profiler(proc.pid) if PROFILE and app_spec == "app:app" else None
     try:
         yield base, proc
