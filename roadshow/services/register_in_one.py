@@ -9,7 +9,6 @@ transaction takes its own):
 
 - reads the event's capacity and approval from the locked row, and inserts nothing when the event is no
   longer published or the request's key (Idempotency-Key, the form's token) has a registration meanwhile;
-
 - counts the confirmed seats, sees whether anyone is waiting and whether an attendee's phone number
   already has an active registration of the event, and compares the event's questions with the ones the
   answers were checked against (`questions_and_fingerprint`, read with them before the lock);
