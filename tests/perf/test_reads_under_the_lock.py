@@ -10,18 +10,13 @@ from sqlalchemy import event as sa_event
 from roadshow.extensions import db
 from roadshow.models import RegistrationMode
 from roadshow.services import registration
-from tests import factories
 from tests.conftest import IS_POSTGRES
+from tests.perf.test_query_counts import _event_with
 from tests.registration.test_lock_scope import URL, _body
 
 
-def _event_with(registrations: int) -> int:
-    ev = factories.event(capacity=100_000, registration_mode=RegistrationMode.open)
-    for _ in range(registrations):
-        factories.registration(ev)
-    event_id = ev.id
-    db.session.commit()
-    return event_id
+def _open_event_with(registrations: int) -> int:
+    return _event_with(registrations, attendees=1, capacity=100_000, registration_mode=RegistrationMode.open)
 
 
 def _deciding_statement(client, event_id: int, i: int) -> tuple[str, dict]:
@@ -55,7 +50,7 @@ def _buffers(statement: str, parameters: dict) -> int:
 def test_the_deciding_statement_reads_about_as_much_at_300_registrations_as_at_10(app, app_ctx, client):
     touched = []
     for i, size in enumerate((10, 300)):
-        event_id = _event_with(size)
+        event_id = _open_event_with(size)
         _deciding_statement(client, event_id, 2 * i)  # warm: the plan
         touched.append(_buffers(*_deciding_statement(client, event_id, 2 * i + 1)))
     # the confirmed seats are still summed (a few pages more); reading every registration and its
@@ -71,7 +66,7 @@ def test_the_phone_check_starts_from_the_attendees_with_those_numbers(app, app_c
         if "attendees.phone" in statement:
             seen.append((statement, parameters))
 
-    event_id = _event_with(3)
+    event_id = _open_event_with(3)
     sa_event.listen(db.engine, "before_cursor_execute", listen)
     try:
         registration._seat_state(event_id, {"13900000001"})

@@ -66,9 +66,9 @@ def test_a_refused_registration_leaves_the_next_unit_of_work_waiting_for_the_dis
         assert db.session.scalar(select(func.count(Registration.id))) == 1
 
 
-def _questions_change_meanwhile(app, monkeypatch, change):
-    """Run `change` (another request's question edit, committed) after the registration has checked its
-    answers and before it takes the event lock."""
+def _changed_meanwhile(app, monkeypatch, change):
+    """Run `change` (another request's edit, committed) after the registration has checked its answers and
+    before it takes the event lock."""
     checked = registration._known_organisation
 
     def then_change(*args, **kwargs):
@@ -93,7 +93,7 @@ def test_a_question_made_required_meanwhile_is_asked_again_under_the_lock(app, a
     event = factories.event(capacity=10, registration_mode=RegistrationMode.open)
     event_id = event.id
     db.session.rollback()
-    _questions_change_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="投资意向", kind="choice",
+    _changed_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="投资意向", kind="choice",
                                                         options=["有明确意向", "暂无"], required=True))
     r = client.post(URL, json=_body(event_id, 1))
     assert r.status_code == 422, r.get_json()
@@ -112,7 +112,7 @@ def test_answers_checked_against_questions_that_changed_meanwhile_are_stored_onc
     r = client.post(f"/api/v1/events/{event_id}/questions", json={"label": "备注", "kind": "text"}, headers=headers)
     note = r.get_json()["id"]
     db.session.rollback()
-    _questions_change_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="融资需求（万元）", kind="number"))
+    _changed_meanwhile(app, monkeypatch, _ask(app, headers, event_id, label="融资需求（万元）", kind="number"))
     r = client.post(URL, json={**_body(event_id, 1), "answers": {str(note): "想了解园区政策"}})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["answers"] == {str(note): "想了解园区政策"}
@@ -254,7 +254,7 @@ def test_a_capacity_lowered_meanwhile_is_the_one_decided_by(app, app_ctx, client
     event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
     db.session.rollback()
     assert client.post(URL, json=_body(event_id, 1)).get_json()["status"] == "confirmed"
-    _questions_change_meanwhile(app, monkeypatch, _meanwhile(app, "UPDATE events SET capacity = 1 WHERE id = :id",
+    _changed_meanwhile(app, monkeypatch, _meanwhile(app, "UPDATE events SET capacity = 1 WHERE id = :id",
                                                              id=event_id))
     r = client.post(URL, json=_body(event_id, 2))
     assert r.status_code == 201 and r.get_json()["status"] == "waitlisted", r.get_json()
@@ -263,7 +263,7 @@ def test_a_capacity_lowered_meanwhile_is_the_one_decided_by(app, app_ctx, client
 def test_an_event_cancelled_meanwhile_takes_no_registration_and_keeps_nothing(app, app_ctx, client, monkeypatch):
     event_id = factories.event(capacity=10, registration_mode=RegistrationMode.open).id
     db.session.rollback()
-    _questions_change_meanwhile(app, monkeypatch, _meanwhile(
+    _changed_meanwhile(app, monkeypatch, _meanwhile(
         app, "UPDATE events SET status = 'cancelled' WHERE id = :id", id=event_id))
     r = client.post(URL, json=_body(event_id, 1))
     assert r.status_code == 410, r.get_json()
@@ -286,7 +286,7 @@ def test_a_retry_that_arrived_first_is_the_answer(app, app_ctx, client, monkeypa
         monkeypatch.undo()  # the other copy runs through unhindered
         first.append(app.test_client().post(URL, json=_body(event_id, 1), headers=headers))
 
-    _questions_change_meanwhile(app, monkeypatch, the_other_copy)
+    _changed_meanwhile(app, monkeypatch, the_other_copy)
     r = client.post(URL, json=_body(event_id, 1), headers=headers)
     assert first[0].status_code == 201, first[0].get_json()
     assert r.status_code in (200, 201) and r.get_json()["id"] == first[0].get_json()["id"], r.get_json()
@@ -314,7 +314,7 @@ def test_a_form_sent_twice_at_once_makes_one_registration(app, app_ctx, monkeypa
             first.append(send("13900000001").id)
             db.session.commit()
 
-    _questions_change_meanwhile(app, monkeypatch, the_other_copy)
+    _changed_meanwhile(app, monkeypatch, the_other_copy)
     second = send("13900000002")
     db.session.commit()
     assert second.id == first[0]
