@@ -93,6 +93,8 @@ def load(instance_path: str) -> dict:
         "TRUSTED_HOSTS": _hosts(env("TRUSTED_HOSTS")),
         # None: production is recognised by a start under gunicorn (roadshow/hosts.py, is_production).
         "PRODUCTION": _optional_bool(env("PRODUCTION")),
+        # None: the API checks its answers against their models everywhere but in production (roadshow/api).
+        "API_VALIDATE_RESPONSES": _optional_bool(env("API_VALIDATE_RESPONSES")),
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": int(env("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),

@@ -18,8 +18,8 @@ import mimetypes
 import threading
 from pathlib import Path
 
-from flask import Flask, Response, abort, redirect, request, send_from_directory, url_for
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request, Response, abort, redirect, request, send_from_directory, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -108,6 +108,13 @@ class SessionInterface(SecureCookieSessionInterface):
     everyone, so its answer neither varies by the cookie nor sets it. (Flask-Login's after-request hook reads
     the session on every request, and Flask adds `Vary: Cookie` to any answer whose session was read, which
     would keep shared caches from sharing the files.)"""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # Without a cookie the session is empty: Flask would build its signing serializer for nothing
+        # (an API request with a bearer token, a first visit), a measurable part of a door scan.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.endpoint == "static":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, Flask, abort, current_app, g, request
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
+from spectree.plugins.flask_plugin import FlaskPlugin
 
+from ..hosts import is_production
 from ..services import users as user_service
 from .problems import validation_errors
 from .schemas import Problem
@@ -37,8 +39,26 @@ def _model_key(model) -> str:
     return name if area == "schemas" else f"{area}.{name}"
 
 
+def validates_responses(app: Flask) -> bool:
+    """`API_VALIDATE_RESPONSES` when set; otherwise everywhere but in production (`hosts.is_production`)."""
+    explicit = app.config.get("API_VALIDATE_RESPONSES")
+    return (not is_production(app)) if explicit is None else bool(explicit)
+
+
+class _Plugin(FlaskPlugin):
+    """Spectree's Flask plugin, checking answers against their models only where `validates_responses`:
+    the test suite and development check every answer of every view, production sends what the tested
+    views build (a door scan spent a tenth of its time parsing and re-validating its own answer).
+    Requests are validated everywhere."""
+
+    def validate_response(self, resp, resp_model, skip_validation, force_resp_serialize):
+        skip = skip_validation or not validates_responses(current_app)
+        return super().validate_response(resp, resp_model, skip, force_resp_serialize)
+
+
 spec = SpecTree(
     "flask",
+    backend=_Plugin,
     title="Roadshow API",
     version="1",
     description="Invitations, registration, check-in, calendar and the investment pipeline.",

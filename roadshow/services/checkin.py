@@ -41,6 +41,7 @@ Door staff see the attendee's name, organisation and kind, and of the phone only
 from __future__ import annotations
 
 import unicodedata
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,7 +83,7 @@ from ..models import (
     User,
 )
 from ..models.types import UTCDateTime, utcnow
-from . import audit, tickets, values
+from . import audit, driver, tickets, values
 from .errors import Conflict, InvalidValue, NotFound
 from .events import get_event
 from .locks import start_writing
@@ -358,6 +359,15 @@ def _scan_in_one(by: str):
             .select_from(guest.outerjoin(inserted, true()).outerjoin(audited, true())))
 
 
+@cache
+def _scan_compiled(by: str, dialect: Any) -> tuple[Any, list[Any], Any]:
+    """`_scan_in_one` compiled once, sent through psycopg (services/driver.py): its result processors and a
+    row type whose fields are the statement's columns."""
+    compiled = _scan_in_one(by).compile(dialect=dialect)
+    row_of = namedtuple("ScanRow", [column.keyname for column in compiled._result_columns])  # type: ignore
+    return compiled, driver.result_processors(compiled), row_of
+
+
 def _live_scan(event_id: int, by: str, key: object, method: CheckInMethod, device: str | None,
                scanned_at: datetime | None, actor: User | None) -> ScanResult | None:
     """The hot path of a scan: its answer when the guest is admissible and the scan decided
@@ -378,11 +388,14 @@ def _live_scan(event_id: int, by: str, key: object, method: CheckInMethod, devic
         start_writing()
         entry = audit.entry_values(actor, "checkin.create", "checkin", None,
                                    _created(0, event_id, when, device, method))
-        row = db.session.execute(_scan_in_one(by), {
+        connection = db.session.connection()
+        compiled, processors, row_of = _scan_compiled(by, connection.dialect)
+        found = driver.fetch_one(connection, compiled, processors, {
             "key": key, "event_id": event_id, "scanned_at": when, "device": device, "method": method.value,
             "user_id": actor_id, "created_at": now, "actor": entry["actor"], "action": entry["action"],
             "entity_type": entry["entity_type"],
-            **{f"audit_{k}": v for k, v in entry["changes"].items() if k not in _FROM_STATEMENT}}).one_or_none()
+            **{f"audit_{k}": v for k, v in entry["changes"].items() if k not in _FROM_STATEMENT}})
+        row = None if found is None else row_of(*found)
     else:
         row = db.session.execute(_guest(by), {"key": key}).one_or_none()
     if (row is None or row.erased_at is not None or row.event_id != event_id

@@ -36,7 +36,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import psycopg
 from sqlalchemy import (
     BindParameter,
     Boolean,
@@ -50,12 +49,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import Question, Registration, RegistrationStatus
 from ..models.types import UTCDateTime
+from . import driver
 from .locks import RELEASE_BEFORE_FLUSH, durable_after_commit
 
 # The questions' rules an answer is checked against (not their labels or order), as one text. The same
@@ -245,22 +244,15 @@ def lock_decide_and_insert(reg: Registration, params: dict[str, Any], *, walk_in
     case. On success `reg` is persistent in the session as `decide_and_insert` leaves it."""
     connection = db.session.connection()
     compiled = _compiled(connection.dialect)
-    values = compiled.construct_params({**params, "walk_in": walk_in})
-    for name, process in compiled._bind_processors.items():
-        values[name] = process(values[name])
+    values = driver.bound(compiled, {**params, "walk_in": walk_in})
     lock = {"event_id": params["event_id"]}
-    if connection._has_events or connection.engine._has_events:  # what listens for statements sees these too
-        for sql, parameters in ((_LOCK, lock), (compiled.string, values)):
-            connection.dispatch.before_cursor_execute(connection, None, sql, parameters, None, False)
-    driver = connection.connection.driver_connection
-    assert driver is not None  # (a connection checked out of the pool)
-    try:
-        with driver.pipeline():
-            driver.execute(_LOCK, lock)
-            cursor = driver.execute(compiled.string, values)
+    driver.announce(connection, [(_LOCK, lock), (compiled.string, values)])
+    psycopg_connection = driver.psycopg_connection(connection)
+    with driver.as_sqlalchemy_raises(compiled.string, values):
+        with psycopg_connection.pipeline():
+            psycopg_connection.execute(_LOCK, lock)
+            cursor = psycopg_connection.execute(compiled.string, values)
         row = cursor.fetchone()
-    except psycopg.Error as exc:  # as SQLAlchemy raises it (IntegrityError, OperationalError: the 503, …)
-        raise DBAPIError.instance(compiled.string, values, exc, psycopg.Error) from exc
     outcome = _outcome(reg, row, codes, params["now"])
     return outcome.status
 

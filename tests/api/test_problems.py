@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from flask import Blueprint
 from pydantic import AwareDatetime, BaseModel
+from spectree import Response
 
 from tests.conftest import PASSWORD
 
@@ -174,3 +175,42 @@ def test_values_the_database_cannot_store_are_422(client, auth):
         if r.status_code == 422:
             assert_problem(r, 422)
     assert_problem(client.get("/api/v1/audit?entity_id=2147483648", headers=admin), 422)
+
+
+class _Shape(BaseModel):
+    count: int
+
+
+@pytest.mark.parametrize("settings,validated", [
+    ({"TESTING": True}, True),  # the suite checks every answer of every view against its model
+    ({"PRODUCTION": True, "PUBLIC_BASE_URL": "http://localhost"}, False),
+    ({"PRODUCTION": True, "PUBLIC_BASE_URL": "http://localhost", "API_VALIDATE_RESPONSES": True}, True),
+    ({"TESTING": True, "API_VALIDATE_RESPONSES": False}, False),
+])
+def test_answers_are_checked_against_their_model_except_in_production(settings, validated):
+    """`API_VALIDATE_RESPONSES` (roadshow/api/__init__.py): an answer that does not match its declared model is
+    a 500 where answers are checked, and goes out as the view built it in production; requests are validated
+    everywhere."""
+    from roadshow import create_app
+    from roadshow.api import spec
+
+    application = create_app(settings)
+    extra = Blueprint("api_test_shapes", __name__, url_prefix="/api/v1/_test")
+
+    @extra.post("/shape")
+    @spec.validate(resp=Response(HTTP_200=_Shape), tags=["test"])
+    def shape(json: _Shape):
+        return {"count": "many"} if json.count > 1 else {"count": json.count}
+
+    application.register_blueprint(extra)
+    from roadshow.extensions import csrf
+
+    csrf.exempt(extra)
+    client = application.test_client()
+    assert client.post("/api/v1/_test/shape", json={"count": 1}).json == {"count": 1}
+    assert_problem(client.post("/api/v1/_test/shape", json={"count": "x"}), 422)
+    wrong = client.post("/api/v1/_test/shape", json={"count": 2})
+    if validated:
+        assert wrong.status_code == 500
+    else:
+        assert wrong.status_code == 200 and wrong.json == {"count": "many"}

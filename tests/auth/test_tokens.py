@@ -107,6 +107,31 @@ def test_garbage_tokens_are_401(client):
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_token_in_use_still_ends_at_its_expiry_and_only_with_its_key(app, client, make_user, monkeypatch):
+    """Each process keeps what a token's signature vouched for (services/tokens.py, `_claims_signed_with`),
+    so a door device's token is checked once, not per scan: its expiry is still looked at on every request,
+    and what was checked under one key says nothing under another."""
+    from roadshow.services import tokens
+    from roadshow.services.users import find_by_email, issue_token
+    from roadshow.uow import unit_of_work
+
+    email = make_user("door")
+    with app.app_context(), unit_of_work():
+        token, record = issue_token(find_by_email(email), timedelta(minutes=5))
+        db.session.flush()
+        ends = record.expires_at.timestamp()
+    for _ in range(3):
+        assert client.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 200
+    monkeypatch.setattr(tokens.time, "time", lambda: ends + 1)
+    r = client.get("/api/v1/auth/me", headers=_bearer(token))
+    assert r.status_code == 401 and r.mimetype == "application/problem+json"
+    monkeypatch.undo()
+    assert client.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 200
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-deployment's-key")
+    with app.test_request_context():
+        assert tokens.verify(token) is None and not tokens.authentic(token)
+
+
 def test_tampered_and_forged_tokens_are_401(app, client, token_for):
     from itsdangerous import URLSafeSerializer
 
