@@ -6,51 +6,54 @@ import logging
 
 from flask import Response
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-# Titles in the user's language; the status code says the same thing to machines.
-def _titles() -> dict[int, str]:
-    return {
-        400: _("Malformed request"),
-        401: _("Authentication required"),
-        403: _("Not allowed for your role"),
-        404: _("Not found"),
-        405: _("Method not allowed"),
-        409: _("Conflict"),
-        410: _("No longer available"),
-        413: _("Request too large"),
-        415: _("Unsupported content type"),
-        422: _("Invalid input"),
-        429: _("Too many requests"),
-        500: _("Internal server error"),
-    }
+# Titles in the user's language; the status code says the same thing to machines. Lazy: an answer
+# translates only its own title and detail (a 401 or 404 problem translated all of them).
+_TITLES = {
+    400: _l("Malformed request"),
+    401: _l("Authentication required"),
+    403: _l("Not allowed for your role"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    410: _l("No longer available"),
+    413: _l("Request too large"),
+    415: _l("Unsupported content type"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Internal server error"),
+}
+
+_DETAILS = {
+    400: _l("The request body is not valid JSON."),
+    401: _l("Send a valid bearer token in the Authorization header."),
+    403: _l("Your role does not allow this action."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept that method."),
+    413: _l("The request body is larger than allowed."),
+    415: _l("Send the body as application/json."),
+    429: _l("Too many requests; wait a moment and try again."),
+    500: _l("Something went wrong on our side; it has been logged."),
+}
 
 
-def _details() -> dict[int, str]:
-    return {
-        400: _("The request body is not valid JSON."),
-        401: _("Send a valid bearer token in the Authorization header."),
-        403: _("Your role does not allow this action."),
-        404: _("There is nothing at this address."),
-        405: _("This address does not accept that method."),
-        413: _("The request body is larger than allowed."),
-        415: _("Send the body as application/json."),
-        429: _("Too many requests; wait a moment and try again."),
-        500: _("Something went wrong on our side; it has been logged."),
-    }
+def _title(status: int) -> str:
+    return str(_TITLES[status]) if status in _TITLES else _("Error")
 
 
 def problem(status: int, detail: str | None = None, *, title: str | None = None,
             errors: dict[str, list[str]] | None = None, headers=None, **extra) -> Response:
     body = {
         "type": "about:blank",
-        "title": title or _titles().get(status, _("Error")),
+        "title": title or _title(status),
         "status": status,
-        "detail": detail or _details().get(status) or title or _titles().get(status, _("Error")),
+        "detail": detail or (str(_DETAILS[status]) if status in _DETAILS else None) or title or _title(status),
     }
     if errors is not None:
         body["errors"] = errors
