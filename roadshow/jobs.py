@@ -266,16 +266,6 @@ class Deliverer:
         if thread is not None:
             thread.join(timeout)
 
-    def settle(self, timeout: float = 60) -> None:
-        """For tests: no retry scheduled any more (it would run for the app that scheduled it, maybe another
-        test's), and the current delivery run finished."""
-        with self._lock:
-            timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            timer.join(timeout)  # one that fired already may have started a run: waited for below
-        self.wait(timeout)
-
 
 # --- in-process: the ticker ---------------------------------------------------------------------------
 
