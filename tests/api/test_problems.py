@@ -194,7 +194,9 @@ def test_answers_are_checked_against_their_model_except_in_production(settings, 
     from roadshow import create_app
     from roadshow.api import spec
 
-    application = create_app(settings)
+    # No in-process job ticker: outside TESTING it would start with the first request and, for the rest of the
+    # run, sweep the tests' database from this process (other tests' mail sent here, without a server).
+    application = create_app({**settings, "JOBS_TICKER": False})
     extra = Blueprint("api_test_shapes", __name__, url_prefix="/api/v1/_test")
 
     @extra.post("/shape")
